@@ -1,0 +1,39 @@
+"""Where the real shared data lives: one setting, ``GENEBERT_DATA`` (default ``../shared/data``).
+
+The default is resolved relative to the repository root (the parent of this package), so tests
+and benchmarks find it from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from genebert_tool.errors import DataNotFoundError
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir(*, required: bool = True) -> Path | None:
+    """Return the shared data directory.
+
+    Raises DataNotFoundError when it is missing and ``required`` is true; returns None when it
+    is missing and ``required`` is false (the test suite skips then, except under ``CI=true``).
+    """
+    raw = os.environ.get("GENEBERT_DATA")
+    path = Path(raw) if raw else _REPO_ROOT.parent / "shared" / "data"
+    if path.is_dir():
+        return path
+    if required:
+        raise DataNotFoundError(
+            f"real data directory not found: {path} (set GENEBERT_DATA to the shared data folder)"
+        )
+    return None
+
+
+def data_file(relative: str) -> Path:
+    """Return ``data_dir() / relative``, raising DataNotFoundError if it does not exist."""
+    path = data_dir() / relative
+    if not path.exists():
+        raise DataNotFoundError(f"shared data file not found: {path}")
+    return path
