@@ -1,0 +1,99 @@
+"""Streaming BED reader (BED3 to BED12, narrowPeak and other BED3+ files; plain, gzip or stdin).
+
+Every record is validated: integer coordinates, ``0 <= start < end``, a numeric or ``.`` score, a
+strand of ``+``/``-``/``.``, and -- with a ``Genome`` -- a contig the genome knows and an end within
+that contig. Columns beyond the sixth are kept verbatim in ``Region.fields`` and not interpreted,
+because BED12 blocks, narrowPeak summits and ad-hoc BED3+ extras share those positions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from genebert_tool.errors import InputError
+from genebert_tool.genome.fasta import Genome
+from genebert_tool.genome.intervals import Region, RejectLog
+from genebert_tool.genome.io import display_name, iter_lines
+
+_SKIP_PREFIXES = ("#", "track", "browser")
+_STRANDS = frozenset("+-.")
+
+
+def _parse_int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{what} is not an integer: {text!r}") from None
+
+
+def parse_bed_line(text: str, lineno: int = 0, genome: Genome | None = None) -> Region:
+    """Parse one BED data line into a ``Region``; raises ``ValueError`` (no file name) if invalid."""
+    fields = text.split("\t") if "\t" in text else text.split()
+    if len(fields) < 3:
+        raise ValueError(f"truncated line: expected at least 3 columns (chrom, start, end), got {len(fields)}")
+    chrom, start_s, end_s = fields[0].strip(), fields[1].strip(), fields[2].strip()
+    if not chrom:
+        raise ValueError("empty chromosome name")
+    start = _parse_int(start_s, "start")
+    end = _parse_int(end_s, "end")
+    if start < 0:
+        raise ValueError(f"negative start ({start})")
+    if start > end:
+        raise ValueError(f"start ({start}) > end ({end})")
+    if start == end:
+        raise ValueError(f"zero-length interval ({start}-{end})")
+    name = fields[3].strip() if len(fields) > 3 else None
+    if name in ("", "."):
+        name = None
+    score: float | None = None
+    if len(fields) > 4 and fields[4].strip() not in ("", "."):
+        try:
+            score = float(fields[4])
+        except ValueError:
+            raise ValueError(f"score is not a number: {fields[4]!r}") from None
+    strand = fields[5].strip() if len(fields) > 5 else "."
+    if strand not in _STRANDS:
+        raise ValueError(f"strand must be '+', '-' or '.', got {strand!r}")
+    if genome is not None:
+        resolved = genome.resolve(chrom)
+        if resolved is None:
+            raise ValueError(f"contig {chrom!r} not in genome")
+        length = genome.contigs[resolved]
+        if end > length:
+            raise ValueError(f"end ({end}) beyond the end of {resolved} (length {length})")
+        chrom = resolved
+    return Region(chrom, start, end, name, score, strand, tuple(fields), lineno)
+
+
+def iter_bed(
+    source: str | os.PathLike,
+    *,
+    genome: Genome | None = None,
+    rejects: RejectLog | None = None,
+) -> Iterator[Region]:
+    """Yield one ``Region`` per BED data line of ``source`` (a path, ``.gz``, or ``-`` for stdin).
+
+    Blank, ``#``, ``track`` and ``browser`` lines are skipped; CRLF line ends are accepted. With
+    ``genome``, chromosome names are normalised to the FASTA's names (``2`` -> ``chr2``) and
+    unknown contigs or ends past the contig are invalid. An invalid record raises
+    ``InputError`` (file:line: reason) when ``rejects`` is None, otherwise it is added to
+    ``rejects`` and skipped. A file without any data line raises ``InputError("no records")``.
+    """
+    name = display_name(source)
+    n_data = 0
+    for lineno, text in iter_lines(source):
+        stripped = text.strip()
+        if not stripped or stripped.startswith(_SKIP_PREFIXES):
+            continue
+        n_data += 1
+        try:
+            region = parse_bed_line(text, lineno, genome)
+        except ValueError as exc:
+            if rejects is None:
+                raise InputError(str(exc), path=name, line=lineno) from None
+            rejects.add(name, lineno, str(exc), text)
+            continue
+        yield region
+    if n_data == 0:
+        raise InputError("no records (empty BED file)", path=name)
