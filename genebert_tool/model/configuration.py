@@ -1,0 +1,210 @@
+"""GeneBERT configuration: the one place every model hyper-parameter lives.
+
+``GeneBertConfig`` is a transformers ``PretrainedConfig`` (a keyword-only dataclass in
+transformers 5), so it is saved as ``config.json`` beside the weights and read back by
+``from_pretrained``. Named variants come from ``named_config("tiny" | "small" | "paper", **overrides)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import field
+from typing import Any
+
+from transformers import PretrainedConfig
+
+__all__ = ["GeneBertConfig", "named_config", "NAMED_CONFIGS", "region_input_size"]
+
+REGION_ENCODERS = ("swin", "vit", "deit")
+REGION_INPUTS = ("resize", "native")
+MODALITIES = ("seq", "seq+region")
+TASKS = (None, "promoter", "tfbs", "splice")
+PROBLEM_TYPES = (None, "single_label_classification", "multi_label_classification")
+N_SPECIAL_TOKENS = 5
+
+
+class GeneBertConfig(PretrainedConfig):
+    r"""Hyper-parameters of a GeneBERT model (defaults = the ``tiny`` variant).
+
+    Sequence encoder (BERT over overlapping k-mers): ``kmer`` (3..6), ``vocab_size`` (= 4**kmer + 5;
+    derived when left at 0), ``hidden_size``, ``num_hidden_layers``, ``num_attention_heads``,
+    ``intermediate_size``, ``max_position_embeddings``, ``type_vocab_size`` (segments, 2 for NGSP pairs),
+    dropouts, ``initializer_range``, ``layer_norm_eps``, ``attn_implementation_name`` ("sdpa" or "eager").
+
+    Region modality: a pre-training sample is ``n_regions`` (10) consecutive accessible regions; each
+    region is summarised by one max motif score per TF, so the region input is a matrix of shape
+    ``(batch, n_regions, n_tfs)``. ``jaspar_release`` and ``motif_ids`` (empty = every CORE vertebrate
+    motif of the release, in ``load_motifs`` order) pin which TFs the columns are.
+
+    How the ``(n_regions, n_tfs)`` matrix becomes the region encoder's input (``region_input``):
+
+    * ``"resize"`` (the paper): the matrix is treated as a 1-channel image ``(1, n_regions, n_tfs)`` and
+      bilinearly resized to ``(region_image_size, region_image_size)``; the encoder patches it with
+      square ``region_patch_size`` patches. The paper fed it to an ImageNet Swin-B at 224/384 this way.
+    * ``"native"``: no resampling. Rows and columns are zero-padded to multiples of
+      ``region_native_patch[i] * 2**(n_stages-1)`` (Swin merges patches ``n_stages-1`` times; ViT/DeiT
+      need only the patch multiple) and the encoder is built for that non-square ``img_size=(H, W)``
+      with ``(rows, cols)`` patches (timm accepts tuples for both). Every TF column keeps its own
+      pixels, at the cost of more tokens. See ``region_input_size``.
+
+    ``region_encoder`` is ``"swin"``, ``"vit"`` or ``"deit"`` (timm, always ``pretrained=False``):
+    ``region_embed_dim``, ``region_depths``, ``region_num_heads`` (per stage for Swin; ViT/DeiT use
+    ``sum(region_depths)`` blocks and ``region_num_heads[0]`` heads), ``region_window_size`` (Swin).
+
+    Pre-training: ``projection_dim`` (shared space of the sequence-region matching), ``init_temperature``
+    (CLIP's 0.07; the learnable logit scale starts at log(1/T) and is clamped to <= log 100),
+    ``lambda_srm`` (0.5, the paper's λ), switches ``use_mgm``, ``use_ngsp``, ``use_srm``.
+
+    Task fields (fine-tuned models): ``task`` (None for a backbone, or "promoter" / "tfbs" / "splice"),
+    ``num_labels``, ``label_names``, ``problem_type`` ("single_label_classification" or
+    "multi_label_classification"), ``modality`` ("seq" or "seq+region": the classifier also sees the
+    projected region embedding), ``window_bp`` (input length in bp the task model was trained on),
+    ``max_seq_len`` (tokens incl. [CLS]/[SEP]), ``classifier_dropout``, ``model_name``, ``model_version``.
+    """
+
+    model_type = "genebert"
+
+    # sequence encoder
+    kmer: int = 6
+    vocab_size: int = 0
+    hidden_size: int = 128
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 4
+    intermediate_size: int = 512
+    hidden_act: str = "gelu"
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    initializer_range: float = 0.02
+    layer_norm_eps: float = 1e-12
+    attn_implementation_name: str = "sdpa"
+    pad_token_id: int = 0  # KmerTokenizer.pad_id
+    # region modality
+    n_regions: int = 10
+    n_tfs: int = 579  # JASPAR2018 CORE vertebrates, latest versions
+    jaspar_release: str = "JASPAR2018"
+    motif_ids: list[str] = field(default_factory=list)
+    region_encoder: str = "swin"
+    region_input: str = "resize"
+    region_image_size: int = 32
+    region_patch_size: int = 4
+    region_native_patch: list[int] = field(default_factory=lambda: [2, 8])
+    region_embed_dim: int = 48
+    region_depths: list[int] = field(default_factory=lambda: [2, 2])
+    region_num_heads: list[int] = field(default_factory=lambda: [3, 6])
+    region_window_size: int = 4
+    region_drop_path_rate: float = 0.0
+    # pre-training objectives
+    projection_dim: int = 128
+    init_temperature: float = 0.07
+    lambda_srm: float = 0.5
+    use_mgm: bool = True
+    use_ngsp: bool = True
+    use_srm: bool = True
+    # task model
+    task: str | None = None
+    label_names: list[str] = field(default_factory=list)
+    modality: str = "seq"
+    window_bp: int = 0
+    max_seq_len: int = 512
+    classifier_dropout: float | None = None
+    model_name: str = ""
+    model_version: str = ""
+
+    def __post_init__(self, **kwargs: Any) -> None:
+        if kwargs.get("num_labels") is None and self.label_names and kwargs.get("id2label") is None:
+            kwargs["num_labels"] = len(self.label_names)
+        super().__post_init__(**kwargs)
+        if not self.vocab_size:
+            self.vocab_size = 4**self.kmer + N_SPECIAL_TOKENS
+        self.motif_ids = list(self.motif_ids)
+        self.label_names = list(self.label_names)
+        if self.label_names and len(self.label_names) == self.num_labels:
+            self.id2label = dict(enumerate(self.label_names))
+            self.label2id = {name: i for i, name in self.id2label.items()}
+        self.region_depths = [int(d) for d in self.region_depths]
+        self.region_num_heads = [int(h) for h in self.region_num_heads]
+        self.region_native_patch = [int(p) for p in self.region_native_patch]
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first inconsistent field."""
+        if not 3 <= self.kmer <= 6:
+            raise ValueError(f"kmer must be in 3..6, got {self.kmer}")
+        if self.vocab_size != 4**self.kmer + N_SPECIAL_TOKENS:
+            raise ValueError(f"vocab_size={self.vocab_size} does not match kmer={self.kmer}")
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError("hidden_size must be a multiple of num_attention_heads")
+        if self.region_encoder not in REGION_ENCODERS:
+            raise ValueError(f"region_encoder must be one of {REGION_ENCODERS}, got {self.region_encoder!r}")
+        if self.region_input not in REGION_INPUTS:
+            raise ValueError(f"region_input must be one of {REGION_INPUTS}, got {self.region_input!r}")
+        if self.modality not in MODALITIES:
+            raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.problem_type not in PROBLEM_TYPES:
+            raise ValueError(f"problem_type must be one of {PROBLEM_TYPES}, got {self.problem_type!r}")
+        if len(self.region_depths) != len(self.region_num_heads):
+            raise ValueError("region_depths and region_num_heads need one entry per stage")
+        if len(self.region_native_patch) != 2:
+            raise ValueError("region_native_patch is [rows, cols]")
+        if self.motif_ids and len(self.motif_ids) != self.n_tfs:
+            raise ValueError(f"{len(self.motif_ids)} motif_ids but n_tfs={self.n_tfs}")
+        if self.label_names and len(self.label_names) != self.num_labels:
+            raise ValueError(f"{len(self.label_names)} label_names but num_labels={self.num_labels}")
+        if self.max_seq_len > self.max_position_embeddings:
+            raise ValueError("max_seq_len exceeds max_position_embeddings")
+
+    @property
+    def region_feature_dim(self) -> int:
+        """Width of the pooled region-encoder features."""
+        if self.region_encoder == "swin":
+            return self.region_embed_dim * 2 ** (len(self.region_depths) - 1)
+        return self.region_embed_dim
+
+
+def region_input_size(config: GeneBertConfig) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``(img_size, patch_size)`` the region encoder is built for, each ``(height, width)``.
+
+    ``resize``: ``((S, S), (P, P))`` with S = region_image_size, P = region_patch_size.
+    ``native``: height = n_regions and width = n_tfs, each rounded up to a multiple of
+    patch * 2**(n_stages - 1) for Swin (patch merging halves the grid per stage) or of the patch for
+    ViT/DeiT; patch = region_native_patch.
+    """
+    if config.region_input == "resize":
+        s, p = config.region_image_size, config.region_patch_size
+        return (s, s), (p, p)
+    ph, pw = config.region_native_patch
+    merge = 2 ** (len(config.region_depths) - 1) if config.region_encoder == "swin" else 1
+    mh, mw = ph * merge, pw * merge
+    return (math.ceil(config.n_regions / mh) * mh, math.ceil(config.n_tfs / mw) * mw), (ph, pw)
+
+
+NAMED_CONFIGS: dict[str, dict[str, Any]] = {
+    # CPU-trainable: 2 x 128 BERT over 6-mers, a 2-stage Swin on a 32 x 32 resized region image
+    # (64 tokens; "native" on 10 x 579 would be ~6 x 74 = 444 tokens, so resize is the cheaper one).
+    "tiny": {},
+    "small": dict(
+        hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024,
+        region_embed_dim=64, region_depths=[2, 2, 2], region_num_heads=[2, 4, 8], region_window_size=4,
+        region_image_size=64, projection_dim=256,
+    ),
+    # The paper: BERT-base (12 x 768) over 6-mers + Swin-B (ImageNet 224 layout), bilinear resize.
+    "paper": dict(
+        hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+        region_encoder="swin", region_input="resize", region_image_size=224, region_patch_size=4,
+        region_embed_dim=128, region_depths=[2, 2, 18, 2], region_num_heads=[4, 8, 16, 32],
+        region_window_size=7, region_drop_path_rate=0.1, projection_dim=512,
+    ),
+}
+
+
+def named_config(name: str, **overrides: Any) -> GeneBertConfig:
+    """A named variant ("tiny", "small", "paper") with field overrides."""
+    try:
+        base = NAMED_CONFIGS[name]
+    except KeyError:
+        raise ValueError(f"unknown config {name!r}; choose from {sorted(NAMED_CONFIGS)}") from None
+    return GeneBertConfig(**{**base, **overrides})
