@@ -1,0 +1,148 @@
+"""Inference with a fine-tuned GeneBERT task model: DNA strings in, class probabilities out.
+
+``Predictor.from_pretrained(dir_or_name)`` loads a task model directory (config.json +
+model.safetensors + tokenizer.json) or a registered name (sha256-verified, see
+``genebert_tool.pretrained``). ``predict`` tokenizes to ``config.max_seq_len`` tokens (longer inputs
+are truncated at the 3' end), builds the ``(n_regions, n_tfs)`` motif-score matrix of each sequence
+itself when the model was trained with ``modality="seq+region"``, and returns probabilities:
+softmax over classes for single-label models, an independent sigmoid per output for multi-label ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from genebert_tool.errors import ModelError
+from genebert_tool.genome.tokenizer import TOKENIZER_FILE, KmerTokenizer
+from genebert_tool.model.configuration import GeneBertConfig
+from genebert_tool.model.modeling import GeneBertForSequenceClassification
+
+__all__ = ["Predictor", "resolve_device"]
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else is passed to ``torch.device``."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class Predictor:
+    """A loaded task model. Attributes: ``config``, ``tokenizer``, ``model``, ``device``,
+    ``output_names`` (one per probability column), ``window_bp``, ``task``, ``model_name``,
+    ``model_version``, ``model_dir``."""
+
+    def __init__(
+        self,
+        model: GeneBertForSequenceClassification,
+        tokenizer: KmerTokenizer,
+        *,
+        device: str | torch.device = "auto",
+        model_dir: Path | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+    ) -> None:
+        config: GeneBertConfig = model.config
+        if tokenizer.k != config.kmer:
+            raise ModelError(f"{model_dir}: tokenizer k={tokenizer.k} but the model was built for k={config.kmer}")
+        self.config = config
+        self.tokenizer = tokenizer
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.model_dir = model_dir
+        self.task = config.task
+        self.window_bp = int(config.window_bp)
+        self.output_names = list(config.label_names) or [f"label_{i}" for i in range(config.num_labels)]
+        self.model_name = model_name or config.model_name or (model_dir.name if model_dir else "genebert")
+        self.model_version = model_version or config.model_version or "unversioned"
+        self.multi_label = config.problem_type == "multi_label_classification"
+        self._motifs = None
+
+    @classmethod
+    def from_pretrained(cls, dir_or_name: str | os.PathLike, *, device: str | torch.device = "auto") -> "Predictor":
+        """Load a task model directory or registered model name; ``ModelError`` if it is not one."""
+        from genebert_tool.pretrained import list_models, resolve_model
+
+        model_dir = resolve_model(dir_or_name)
+        entry = {} if Path(dir_or_name).is_dir() else list_models().get(str(dir_or_name), {})
+        for required in ("config.json", "model.safetensors", TOKENIZER_FILE):
+            if not (model_dir / required).is_file():
+                raise ModelError(f"{model_dir}: not a GeneBERT task model directory ({required} is missing)")
+        try:
+            config = GeneBertConfig.from_pretrained(model_dir)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ModelError(f"{model_dir / 'config.json'}: {exc}") from exc
+        if config.task is None:
+            raise ModelError(f"{model_dir}: a pre-training backbone (config.task is null), not a task model")
+        try:
+            model = GeneBertForSequenceClassification.from_pretrained(model_dir, config=config)
+            tokenizer = KmerTokenizer.from_pretrained(model_dir)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelError(f"{model_dir}: cannot load model: {exc}") from exc
+        name = None if Path(dir_or_name).is_dir() else str(dir_or_name)
+        return cls(model, tokenizer, device=device, model_dir=model_dir, model_name=name,
+                   model_version=entry.get("version"))
+
+    @property
+    def modality(self) -> str:
+        return self.config.modality
+
+    def _motif_set(self):
+        if self._motifs is None:
+            from genebert_tool.motifs.jaspar import load_motifs  # lazy: scanning is only for seq+region
+
+            motifs = load_motifs(self.config.jaspar_release)
+            if self.config.motif_ids:
+                motifs = motifs.select(self.config.motif_ids)
+            if len(motifs) != self.config.n_tfs:
+                raise ModelError(
+                    f"{self.model_dir}: the model expects {self.config.n_tfs} motifs, "
+                    f"{self.config.jaspar_release} selection gave {len(motifs)}"
+                )
+            self._motifs = motifs
+        return self._motifs
+
+    def region_matrix(self, sequences: Sequence[str]) -> np.ndarray:
+        """Motif-score matrices ``(n, n_regions, n_tfs)`` float32 for single sequences (each cut into
+        ``n_regions`` equal chunks, see ``motifs.region_matrix.sequence_region_matrix``)."""
+        from genebert_tool.motifs.region_matrix import sequence_region_matrix
+
+        matrix = sequence_region_matrix(list(sequences), self._motif_set(), n_regions=self.config.n_regions)
+        return np.asarray(matrix, dtype=np.float32)
+
+    def _autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    @torch.inference_mode()
+    def predict(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """Probabilities ``(n, len(output_names))`` float32, rows in input order."""
+        if isinstance(sequences, str):
+            raise TypeError("predict takes a list of sequences, not one string")
+        n_out = len(self.output_names)
+        if len(sequences) == 0:
+            return np.zeros((0, n_out), dtype=np.float32)
+        chunks = []
+        for start in range(0, len(sequences), batch_size):
+            batch = list(sequences[start : start + batch_size])
+            enc = self.tokenizer.encode_batch(batch, max_len=self.config.max_seq_len)
+            inputs = {key: torch.from_numpy(value).to(self.device) for key, value in enc.items()}
+            region = None
+            if self.modality == "seq+region":
+                region = torch.from_numpy(self.region_matrix(batch)).to(self.device)
+            with self._autocast():
+                logits = self.model(**inputs, region_matrix=region).logits.float()
+            probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+            chunks.append(probs.cpu().numpy().astype(np.float32))
+        return np.concatenate(chunks)
+
+    def __repr__(self) -> str:
+        return (f"Predictor(model_name={self.model_name!r}, version={self.model_version!r}, task={self.task!r}, "
+                f"outputs={self.output_names}, device={self.device})")

@@ -1,0 +1,159 @@
+"""Registry of shipped models: a name -> a directory under ``pretrained/``, verified by sha256.
+
+``pretrained/manifest.json``::
+
+    {"models": {"genebert-promoter": {"path": "genebert-promoter",
+                                      "sha256": {"config.json": "<hex>", "model.safetensors": "<hex>", ...},
+                                      "task": "promoter", "version": "0.1.0"}}}
+
+``resolve_model`` accepts a directory (used as is, not verified: it is the caller's) or a registered
+name (every listed file is hashed and compared; a mismatch, e.g. a Git LFS pointer instead of the
+weights, raises ``ModelError``). Trainers call ``register_model`` after writing a model directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from genebert_tool.errors import ModelError
+
+__all__ = [
+    "MANIFEST_FILE",
+    "DEFAULT_MODELS",
+    "pretrained_root",
+    "list_models",
+    "resolve_model",
+    "model_entry",
+    "register_model",
+    "sha256_file",
+]
+
+MANIFEST_FILE = "manifest.json"
+DEFAULT_MODELS = {"promoter": "genebert-promoter", "tfbs": "genebert-tfbs", "splice": "genebert-splice",
+                  "backbone": "genebert-tiny"}
+_CHUNK = 1 << 20
+
+
+def pretrained_root() -> Path:
+    """The ``pretrained/`` package directory (``GENEBERT_PRETRAINED`` overrides it)."""
+    env = os.environ.get("GENEBERT_PRETRAINED")
+    if env:
+        return Path(env)
+    import pretrained
+
+    return Path(pretrained.__file__).resolve().parent
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_manifest(root: Path) -> dict:
+    path = root / MANIFEST_FILE
+    if not path.exists():
+        return {"models": {}}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: cannot read model manifest: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise ModelError(f"{path}: manifest must be an object with a 'models' object")
+    return data
+
+
+def _write_manifest(root: Path, data: dict) -> None:
+    path = root / MANIFEST_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def list_models(*, root: str | os.PathLike | None = None) -> dict[str, dict]:
+    """Registered models: name -> manifest entry (path, sha256, task, version)."""
+    return dict(_read_manifest(Path(root) if root else pretrained_root())["models"])
+
+
+def model_entry(name: str, *, root: str | os.PathLike | None = None) -> dict:
+    """The manifest entry of a registered name; ``ModelError`` if unknown."""
+    models = list_models(root=root)
+    if name not in models:
+        known = ", ".join(sorted(models)) or "none"
+        raise ModelError(f"unknown model {name!r}: not a directory and not registered (registered: {known})")
+    return models[name]
+
+
+def resolve_model(name_or_dir: str | os.PathLike, *, root: str | os.PathLike | None = None) -> Path:
+    """A model directory: ``name_or_dir`` itself if it is a directory, else the verified registered one.
+
+    Raises ``ModelError`` for an unknown name, a missing file or a sha256 mismatch.
+    """
+    path = Path(name_or_dir)
+    if path.is_dir():
+        return path
+    root_path = Path(root) if root else pretrained_root()
+    entry = model_entry(str(name_or_dir), root=root_path)
+    model_dir = root_path / entry["path"]
+    if not model_dir.is_dir():
+        raise ModelError(f"model {name_or_dir!r}: directory {model_dir} is missing")
+    for file_name, expected in sorted(entry.get("sha256", {}).items()):
+        file_path = model_dir / file_name
+        if not file_path.is_file():
+            raise ModelError(f"model {name_or_dir!r}: {file_path} is missing")
+        actual = sha256_file(file_path)
+        if actual != expected:
+            hint = ""
+            with open(file_path, "rb") as handle:
+                if handle.read(40).startswith(b"version https://git-lfs"):
+                    hint = " (it is a Git LFS pointer: run `git lfs pull`)"
+            raise ModelError(
+                f"model {name_or_dir!r}: sha256 mismatch for {file_path}{hint}: expected {expected}, got {actual}"
+            )
+    return model_dir
+
+
+def register_model(
+    model_dir: str | os.PathLike,
+    name: str,
+    task: str | None,
+    version: str,
+    *,
+    root: str | os.PathLike | None = None,
+) -> dict:
+    """Record ``model_dir`` under ``name`` with the sha256 of every file in it; returns the entry.
+
+    A directory outside the registry root is copied to ``<root>/<name>`` first. The manifest is
+    rewritten atomically.
+    """
+    root_path = (Path(root) if root else pretrained_root()).resolve()
+    source = Path(model_dir).resolve()
+    if not (source / "config.json").is_file():
+        raise ModelError(f"{source}: not a model directory (no config.json)")
+    if root_path not in source.parents:
+        target = root_path / name
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target)
+        source = target
+    files = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith("."))
+    entry = {
+        "path": source.relative_to(root_path).as_posix(),
+        "sha256": {p.name: sha256_file(p) for p in files},
+        "task": task,
+        "version": version,
+    }
+    data = _read_manifest(root_path)
+    data["models"][name] = entry
+    _write_manifest(root_path, data)
+    return entry
