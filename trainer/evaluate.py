@@ -1,0 +1,306 @@
+"""``genebert evaluate``: score a task model on labelled data; write metrics, a report and curves.
+
+Outputs in ``out_dir``:
+
+* ``metrics.json`` — at least ``n, accuracy, precision, recall, f1, auc, pr_auc, mcc`` (splice adds
+  ``top_k_accuracy``; definitions in ``trainer.metrics``), plus the model name/version, the data
+  files and the split used. Several DeepBind files give ``per_output`` metrics (one per
+  experiment) and the top-level keys are their unweighted mean; ``_B`` (test-fold) files also get
+  the published DeepBind AUC of the same experiment (``published``) for comparison.
+* ``report.md`` — the same numbers as a readable table.
+* ``roc.png`` and ``pr.png`` — ROC and precision-recall curves (matplotlib, Agg backend): one curve
+  per experiment for TFBS, one-vs-rest per class for splice.
+
+Predictions come from ``Predictor`` (the same code path ``genebert annotate`` uses). A model that
+predicts one class for every input is refused (``OneClassPredictionError``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from genebert_tool.errors import InputError, ModelError
+from trainer.datasets import (
+    TaskData,
+    deepbind_experiment,
+    deepbind_output_name,
+    deepbind_with_negatives,
+    is_deepbind,
+    is_deepbind_test_fold,
+    load_labelled,
+    select_split,
+)
+from trainer.metrics import METRIC_KEYS, compute_metrics
+
+__all__ = ["evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
+
+PUBLISHED_AUCS = "tfbs/deepbind_published_aucs_encode.csv"
+_SPLICE = ("neither", "donor", "acceptor")
+
+
+def published_deepbind_aucs(path: str | os.PathLike | None = None) -> dict[str, dict[str, float]]:
+    """``{TF_CellLine_Antibody_Lab: {"DeepBind": auc, "DeepBind*": auc}}`` from the DeepBind paper's
+    supplementary ENCODE table (shared data ``tfbs/deepbind_published_aucs_encode.csv``)."""
+    if path is None:
+        from genebert_tool.datadir import data_file
+
+        path = data_file(PUBLISHED_AUCS)
+    out: dict[str, dict[str, float]] = {}
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    header_row = next((i for i, r in enumerate(rows) if "TF_CellLine_Antibody_Lab" in r), None)
+    if header_row is None:
+        raise InputError("no TF_CellLine_Antibody_Lab header", path=str(path))
+    header = rows[header_row]
+    c_name = header.index("TF_CellLine_Antibody_Lab")
+    c_db, c_dbs = header.index("DeepBind"), header.index("DeepBind*")
+    for r in rows[header_row + 1 :]:
+        if len(r) <= max(c_db, c_dbs) or not r[c_name]:
+            continue
+        try:
+            out[r[c_name]] = {"DeepBind": float(r[c_db]), "DeepBind*": float(r[c_dbs])}
+        except ValueError:
+            continue
+    return out
+
+
+# ------------------------------------------------------------------ writers (also used by baselines)
+def write_curves(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    out_dir: str | os.PathLike,
+    *,
+    title: str = "",
+) -> list[Path]:
+    """ROC (``roc.png``) and PR (``pr.png``) plots, one curve per entry of ``curves``.
+
+    ``curves``: label -> (y_true (n,) in {0,1}, y_score (n,)). Returns the two paths.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import auc as area, average_precision_score, precision_recall_curve, roc_curve
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    many = len(curves) > 6
+    paths = []
+    for kind in ("roc", "pr"):
+        fig, ax = plt.subplots(figsize=(6.4, 5.6) if many else (5.2, 4.6), dpi=110)
+        for label, (yt, ys) in curves.items():
+            if kind == "roc":
+                fpr, tpr, _ = roc_curve(yt, ys)
+                ax.plot(fpr, tpr, lw=1 if many else 1.6, label=f"{label} (AUC {area(fpr, tpr):.3f})")
+            else:
+                prec, rec, _ = precision_recall_curve(yt, ys)
+                ax.step(rec, prec, where="post", lw=1 if many else 1.6,
+                        label=f"{label} (AP {average_precision_score(yt, ys):.3f})")
+        if kind == "roc":
+            ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+            ax.set_xlabel("false positive rate")
+            ax.set_ylabel("true positive rate")
+        else:
+            ax.set_xlabel("recall")
+            ax.set_ylabel("precision")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.01)
+        ax.set_title(f"{'ROC' if kind == 'roc' else 'Precision-recall'}{': ' + title if title else ''}", fontsize=9)
+        ax.legend(fontsize=5 if many else 7, loc="lower right" if kind == "roc" else "lower left", ncol=2 if many else 1)
+        fig.tight_layout()
+        path = out / f"{kind}.png"
+        tmp = out / f".{kind}.tmp.png"
+        fig.savefig(tmp)
+        plt.close(fig)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    return str(v)
+
+
+def write_report(metrics: dict, out_dir: str | os.PathLike) -> Path:
+    """``metrics.json`` and ``report.md`` from a metrics dict (as returned by ``evaluate_model``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / ".metrics.json.tmp"
+    tmp.write_text(json.dumps(metrics, indent=2, sort_keys=False, default=float) + "\n")
+    os.replace(tmp, out / "metrics.json")
+
+    lines = [f"# Evaluation: {metrics.get('model_name', '?')} on {metrics.get('task', '?')}", ""]
+    for key in ("model", "model_version", "task", "data", "split", "note"):
+        if key in metrics:
+            value = metrics[key]
+            lines.append(f"- **{key}**: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    lines += ["", "| metric | value |", "|---|---|"]
+    keys = list(METRIC_KEYS) + [k for k in ("top_k_accuracy", "top2_accuracy") if k in metrics]
+    lines += [f"| {k} | {_fmt(metrics[k])} |" for k in keys if k in metrics]
+    if "averaging" in metrics:
+        lines += ["", f"Multi-class averaging: {metrics['averaging']}."]
+    if "top_k_accuracy_per_class" in metrics:
+        lines += ["", "SpliceAI top-k accuracy per class: " + ", ".join(
+            f"{c} {v:.4f}" for c, v in metrics["top_k_accuracy_per_class"].items())]
+    per = metrics.get("per_output")
+    if per:
+        lines += ["", "## Per experiment", ""]
+        has_pub = "published" in metrics
+        head = "| output | n | accuracy | auc | pr_auc | mcc |" + (" published DeepBind AUC | Δ AUC |" if has_pub else "")
+        lines += [head, "|" + "---|" * (head.count("|") - 1)]
+        for name, m in per.items():
+            row = f"| {name} | {m['n']} | {m['accuracy']:.4f} | {m['auc']:.4f} | {m['pr_auc']:.4f} | {m['mcc']:.4f} |"
+            if has_pub:
+                pub = metrics["published"].get(name)
+                row += f" {pub['DeepBind']:.4f} | {m['auc'] - pub['DeepBind']:+.4f} |" if pub else " – | – |"
+            lines.append(row)
+        if "published_mean" in metrics:
+            pm = metrics["published_mean"]
+            lines += ["", f"Mean AUC over the {pm['n_experiments']} experiments with a published number: "
+                          f"ours {pm['ours']:.4f}, DeepBind {pm['DeepBind']:.4f}, DeepBind* {pm['DeepBind*']:.4f}."]
+    lines += ["", "Curves: `roc.png`, `pr.png`. Threshold 0.5 (binary) / argmax (multi-class).", ""]
+    path = out / "report.md"
+    tmp = out / ".report.md.tmp"
+    tmp.write_text("\n".join(lines))
+    os.replace(tmp, path)
+    return path
+
+
+# ------------------------------------------------------------------ evaluation
+def _output_column(output_names: list[str], wanted: str, where: str) -> int:
+    if len(output_names) == 1:
+        return 0
+    if wanted in output_names:
+        return output_names.index(wanted)
+    raise ModelError(f"{where}: the model has no output {wanted!r} (outputs: {', '.join(output_names)})")
+
+
+def _recorded_split(model_dir: Path | None) -> tuple[dict | None, dict]:
+    if model_dir is None:
+        return None, {}
+    split = json.loads((model_dir / "split.json").read_text()) if (model_dir / "split.json").is_file() else None
+    cfg = json.loads((model_dir / "finetune_config.json").read_text()) if (model_dir / "finetune_config.json").is_file() else {}
+    return split, cfg
+
+
+def evaluate_predictions(task: str, datasets: list[TaskData], probs: list[np.ndarray], output_names: list[str], *,
+                         allow_one_class: bool = False) -> tuple[dict, dict]:
+    """Metrics + curves for per-file predictions. ``probs[i]``: (n_i, n_model_outputs).
+
+    Returns (metrics dict, curves dict for ``write_curves``)."""
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if task == "splice":
+        data = datasets[0]
+        p = np.concatenate(probs)
+        y = np.concatenate([d.labels for d in datasets])
+        m = compute_metrics(y, p, task=task, allow_one_class=allow_one_class)
+        for c, name in enumerate(_SPLICE):
+            curves[name] = ((y == c).astype(int), p[:, c])
+        m["data_description"] = data.description
+        return m, curves
+    per: dict[str, dict] = {}
+    for d, p in zip(datasets, probs):
+        name = d.output_names[0]
+        col = _output_column(output_names, name, d.description)
+        m = compute_metrics(d.labels, p[:, col], task=task, allow_one_class=allow_one_class)
+        m["data_description"] = d.description
+        per[name] = m
+        curves[name] = (d.labels, p[:, col])
+    if len(per) == 1:
+        return next(iter(per.values())), curves
+    mean = {k: float(np.mean([m[k] for m in per.values()])) for k in METRIC_KEYS if k != "n"}
+    mean["n"] = int(sum(m["n"] for m in per.values()))
+    return {**mean, "averaging": "unweighted mean over experiments", "per_output": per}, curves
+
+
+def evaluate_model(
+    model_dir: str | os.PathLike,
+    task: str,
+    data: str | os.PathLike | Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    split: str = "all",
+    batch_size: int = 256,
+) -> dict:
+    """Evaluate a task model (directory or registered name) on labelled files; write the outputs.
+
+    ``data``: one file or several. GUE CSV / DNABERT TSV / UCI ``.data`` / DeepBind ``_B`` carry
+    their labels. DeepBind ``_AC`` files get dinucleotide-shuffled negatives with the seed the model
+    was trained with; ``split="dev"`` then scores exactly the held-out dev positives (and their
+    shuffles). For UCI splice, ``split`` in ``train|dev|test`` picks the rows of the model's
+    recorded split (``split.json``). Returns the metrics dict written to ``metrics.json``.
+    """
+    from genebert_tool.model.predictor import Predictor
+
+    files = [str(data)] if isinstance(data, (str, os.PathLike)) else [str(p) for p in data]
+    if not files:
+        raise InputError("no data file given")
+    predictor = Predictor.from_pretrained(model_dir, device="cpu")
+    if predictor.task != task:
+        raise ModelError(f"{model_dir}: a {predictor.task!r} model, not a {task!r} model")
+    split_record, ft_cfg = _recorded_split(predictor.model_dir)
+    seed = int(ft_cfg.get("seed", 0))
+
+    datasets: list[TaskData] = []
+    for path in files:
+        if not Path(path).exists():
+            raise InputError("file not found", path=path)
+        if is_deepbind(path) and not is_deepbind_test_fold(path):
+            if split == "test":
+                raise InputError("a DeepBind _AC file has no test part; the test fold is the _B file", path=path)
+            datasets.append(deepbind_with_negatives(path, seed=seed, part=split if split in ("train", "dev") else "all",
+                                                    dev_fraction=float(ft_cfg.get("dev_fraction", 0.1))))
+        else:
+            d = load_labelled(task, path)
+            if split != "all":
+                same_file = split_record and any(Path(f).name == Path(path).name for f in split_record.get("train_files", []))
+                d = select_split(d, split_record if same_file else None, split)
+            datasets.append(d)
+    if task != "tfbs" and len(datasets) > 1:
+        datasets = [_concat_same(datasets)]
+
+    probs = [predictor.predict(d.sequences, batch_size=batch_size) for d in datasets]
+    metrics, curves = evaluate_predictions(task, datasets, probs, predictor.output_names)
+    header = {
+        "model": str(model_dir),
+        "model_name": predictor.model_name,
+        "model_version": predictor.model_version,
+        "task": task,
+        "modality": predictor.modality,
+        "data": files,
+        "split": split,
+    }
+    metrics = {**header, **metrics}
+    if task == "tfbs" and any(is_deepbind(p) and is_deepbind_test_fold(p) for p in files):
+        published = published_deepbind_aucs()
+        pub = {}
+        for path, d in zip(files, datasets):
+            if is_deepbind(path) and deepbind_experiment(path) in published:
+                pub[deepbind_output_name(path)] = {"experiment": deepbind_experiment(path), **published[deepbind_experiment(path)]}
+        if pub:
+            metrics["published"] = pub
+            per = metrics.get("per_output") or {datasets[0].output_names[0]: metrics}
+            ours = [per[n]["auc"] for n in pub if n in per]
+            metrics["published_mean"] = {
+                "n_experiments": len(ours),
+                "ours": float(np.mean(ours)),
+                "DeepBind": float(np.mean([pub[n]["DeepBind"] for n in pub if n in per])),
+                "DeepBind*": float(np.mean([pub[n]["DeepBind*"] for n in pub if n in per])),
+            }
+            metrics["note"] = "DeepBind _B files are test folds: reported for comparison, never used for selection"
+    write_curves(curves, out_dir, title=f"{predictor.model_name} ({task})")
+    write_report(metrics, out_dir)
+    return metrics
+
+
+def _concat_same(datasets: list[TaskData]) -> TaskData:
+    from trainer.datasets import concat
+
+    return concat(datasets, description=" + ".join(d.description for d in datasets))

@@ -1,0 +1,466 @@
+"""Fine-tune a GeneBERT task model (promoter, TFBS, splice) with early stopping on dev.
+
+Reads top to bottom like nanoGPT's ``train.py``: settings -> data -> model -> loop (lr schedule,
+periodic dev evaluation, keep the best weights, early stop, clip, step, log) -> final check -> save.
+
+Head conventions (one place, mirrored by ``Predictor``):
+
+* binary tasks (promoter; TFBS with one or many experiments) use ``problem_type =
+  "multi_label_classification"`` with one sigmoid output per label name: ``["promoter"]``,
+  ``["CTCFL_K562"]`` or one per DeepBind experiment. Labels ``-100`` are ignored per output, which
+  is how a multi-task batch mixes experiments.
+* splice uses ``"single_label_classification"`` over ``("neither", "donor", "acceptor")`` (softmax).
+
+Modalities: ``seq`` uses only the k-mer BERT; ``seq+region`` also feeds the region encoder a
+``(n_regions, n_tfs)`` motif matrix computed from the input sequence itself
+(``motifs.sequence_region_matrix``), precomputed once per data set and cached on disk.
+
+No ``--base`` means a random initialisation of ``named_config(model_config)`` — also the
+"no pre-training" ablation. A model that predicts one class on dev is never saved
+(``OneClassPredictionError``).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from genebert_tool.errors import GeneBertError, InputError
+from trainer.datasets import DataSettings, TaskData, load_finetune_data
+from trainer.metrics import IGNORE_INDEX, TASKS, compute_metrics, compute_multitask_metrics
+
+__all__ = [
+    "FinetuneConfig",
+    "finetune",
+    "load_task_model",
+    "region_matrices",
+    "score_sequences",
+    "summarise_metrics",
+]
+
+SPLICE_LABEL_NAMES = ["neither", "donor", "acceptor"]
+FINETUNE_CONFIG_FILE = "finetune_config.json"
+SPLIT_FILE = "split.json"
+
+
+@dataclass
+class FinetuneConfig:
+    """Training settings (JSON via ``--config``; saved as ``finetune_config.json`` with the model).
+
+    ``base``: backbone directory or registered name; None = random init of ``model_config``
+    (+ ``model_overrides``). ``selection``: the dev metric used for early stopping and model
+    selection ("mcc" for promoter/splice, "auc" — mean over outputs — for TFBS, when left None).
+    ``time_budget_s`` stops training (keeping the best weights so far) after that many seconds.
+    """
+
+    task: str = "promoter"
+    base: str | None = None
+    model_config: str = "tiny"
+    model_overrides: dict = field(default_factory=dict)
+    modality: str = "seq"
+    lr: float = 3e-4
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.01
+    batch_size: int = 64
+    eval_batch_size: int = 256
+    max_epochs: float = 3.0
+    max_steps: int | None = None
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    eval_every: int = 200
+    patience: int = 5
+    selection: str | None = None
+    seed: int = 0
+    num_threads: int = 1
+    time_budget_s: float | None = None
+    max_len: int | None = None
+    region_cache_dir: str | None = None
+    # data (see trainer.datasets.DataSettings)
+    dev_fraction: float = 0.1
+    test_fraction: float = 0.1
+    max_positives: int | None = None
+    max_dev_positives: int | None = None
+    # written into config.json
+    model_name: str = ""
+    model_version: str = "0.1.0"
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike) -> "FinetuneConfig":
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"cannot read fine-tuning config: {exc}", path=str(path)) from exc
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"unknown fine-tuning setting(s): {', '.join(unknown)}", path=str(path))
+        return cls(**data)
+
+    def validate(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        if self.modality not in ("seq", "seq+region"):
+            raise ValueError(f"modality must be 'seq' or 'seq+region', got {self.modality!r}")
+        if self.selection not in (None, "mcc", "auc", "accuracy", "pr_auc"):
+            raise ValueError(f"selection must be mcc, auc, accuracy or pr_auc, got {self.selection!r}")
+        if self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("batch_size must be >= 1 and lr > 0")
+
+    @property
+    def selection_metric(self) -> str:
+        return self.selection or ("auc" if self.task == "tfbs" else "mcc")
+
+    def data_settings(self) -> DataSettings:
+        return DataSettings(self.seed, self.dev_fraction, self.test_fraction, self.max_positives, self.max_dev_positives)
+
+
+# ------------------------------------------------------------------ shared with evaluate
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def region_matrices(
+    sequences: Sequence[str], config, *, cache_dir: str | os.PathLike | None = None
+) -> np.ndarray:
+    """(n, n_regions, n_tfs) float32 motif matrices for single sequences, cached by content.
+
+    The motifs are ``config.jaspar_release`` restricted to ``config.motif_ids`` (all CORE
+    vertebrate motifs when empty). The cache key hashes the release, motif ids, ``n_regions`` and
+    every sequence, so a changed data set never reads a stale matrix.
+    """
+    from genebert_tool.motifs.jaspar import load_motifs
+    from genebert_tool.motifs.region_matrix import sequence_region_matrix
+
+    motifs = load_motifs(config.jaspar_release)
+    if config.motif_ids:  # the same selection Predictor makes, so training and inference agree
+        motifs = motifs.select(config.motif_ids)
+    if len(motifs) != config.n_tfs:
+        raise GeneBertError(f"the model expects n_tfs={config.n_tfs} motif columns but {config.jaspar_release} gives {len(motifs)}")
+    path = None
+    if cache_dir is not None:
+        digest = hashlib.sha1()
+        digest.update(json.dumps([config.jaspar_release, list(motifs.columns), int(config.n_regions)]).encode())
+        for s in sequences:
+            digest.update(s.encode() + b"\n")
+        path = Path(cache_dir) / f"region_{digest.hexdigest()[:20]}.npy"
+        if path.exists():
+            return np.load(path, mmap_mode="r")
+    mats = np.asarray(sequence_region_matrix(list(sequences), motifs, n_regions=config.n_regions), dtype=np.float32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npy")
+        np.save(tmp, mats)
+        os.replace(tmp, path)
+    return mats
+
+
+def _tokenize(tokenizer, sequences: Sequence[str], max_len: int) -> dict[str, np.ndarray]:
+    return tokenizer.encode_batch(list(sequences), max_len=max_len)
+
+
+def _probabilities(logits, problem_type: str):
+    import torch
+
+    if problem_type == "multi_label_classification":
+        return torch.sigmoid(logits.float())
+    return torch.softmax(logits.float(), dim=-1)
+
+
+def score_sequences(
+    model,
+    tokenizer,
+    sequences: Sequence[str],
+    *,
+    max_len: int,
+    region: np.ndarray | None = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Probabilities (n, num_labels) float32: sigmoid per output (binary / multi-task) or softmax
+    (splice). ``region``: (n, n_regions, n_tfs) for ``seq+region`` models, else None."""
+    import torch
+
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(sequences), batch_size):
+            enc = _tokenize(tokenizer, sequences[start : start + batch_size], max_len)
+            rm = None if region is None else torch.from_numpy(np.ascontiguousarray(region[start : start + batch_size]))
+            logits = model(
+                torch.from_numpy(enc["input_ids"]),
+                torch.from_numpy(enc["attention_mask"]),
+                torch.from_numpy(enc["token_type_ids"]),
+                region_matrix=rm,
+            ).logits
+            out.append(_probabilities(logits, model.config.problem_type).numpy())
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, model.config.num_labels), np.float32)
+
+
+def summarise_metrics(task: str, labels: np.ndarray, probs: np.ndarray, output_names: Sequence[str], *, allow_one_class: bool) -> dict:
+    """Metrics of ``probs`` (n, num_labels) against labels (n,) or (n, n_outputs).
+
+    Binary single-output: ``compute_metrics`` on column 0. Multi-task: per output + ``mean``.
+    Splice: multi-class ``compute_metrics``. The returned dict always has a top-level value for the
+    selection metrics (for multi-task: the mean over outputs).
+    """
+    if task == "splice":
+        return compute_metrics(labels, probs, task=task, allow_one_class=allow_one_class)
+    labels2 = labels.reshape(len(labels), -1)
+    if labels2.shape[1] == 1:
+        return compute_metrics(labels2[:, 0], probs[:, 0], task=task, allow_one_class=allow_one_class)
+    m = compute_multitask_metrics(labels2, probs, list(output_names), task=task, allow_one_class=allow_one_class)
+    return {**m["mean"], **m}
+
+
+def load_task_model(model_dir: str | os.PathLike):
+    """(model, tokenizer) of a saved task model directory, in eval mode on CPU."""
+    from genebert_tool.genome.tokenizer import KmerTokenizer
+    from genebert_tool.model.modeling import GeneBertForSequenceClassification
+
+    model = GeneBertForSequenceClassification.from_pretrained(str(model_dir))
+    model.eval()
+    return model, KmerTokenizer.from_pretrained(model_dir)
+
+
+# ------------------------------------------------------------------ model construction
+def _label_names(task: str, train: TaskData) -> list[str]:
+    return list(SPLICE_LABEL_NAMES) if task == "splice" else list(train.output_names)
+
+
+def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: int):
+    from genebert_tool.genome.tokenizer import KmerTokenizer
+    from genebert_tool.model.configuration import named_config
+    from genebert_tool.model.modeling import GeneBertForSequenceClassification
+
+    label_names = _label_names(cfg.task, train)
+    task_fields = dict(
+        task=cfg.task,
+        num_labels=len(label_names),
+        label_names=label_names,
+        problem_type="single_label_classification" if cfg.task == "splice" else "multi_label_classification",
+        modality=cfg.modality,
+        window_bp=window_bp,
+        max_seq_len=max_len,
+        model_name=cfg.model_name,
+        model_version=cfg.model_version,
+    )
+    if cfg.base:
+        from genebert_tool.pretrained import resolve_model
+
+        base_dir = resolve_model(cfg.base)
+        # from_pretrained: config kwargs override the backbone's config; the classifier head is new
+        model = GeneBertForSequenceClassification.from_pretrained(str(base_dir), **task_fields)
+        try:
+            tokenizer = KmerTokenizer.from_pretrained(base_dir)
+        except FileNotFoundError:
+            tokenizer = KmerTokenizer(model.config.kmer)
+    else:
+        config = named_config(cfg.model_config, **{**cfg.model_overrides, **task_fields})
+        model = GeneBertForSequenceClassification(config)
+        tokenizer = KmerTokenizer(config.kmer)
+    if tokenizer.k != model.config.kmer:
+        raise GeneBertError(f"tokenizer k={tokenizer.k} but model kmer={model.config.kmer}")
+    if max_len > model.config.max_position_embeddings:
+        raise GeneBertError(f"inputs need {max_len} tokens but the model has {model.config.max_position_embeddings} positions")
+    return model, tokenizer
+
+
+def _lr_at(step: int, total: int, cfg: FinetuneConfig) -> float:
+    """Linear warmup, then cosine decay to ``min_lr_ratio * lr`` at ``total``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+    os.replace(tmp, path)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj)}")
+
+
+def _log(handle, record: dict) -> None:
+    handle.write(json.dumps(record, default=_json_default) + "\n")
+    handle.flush()
+
+
+# ------------------------------------------------------------------ the loop
+def finetune(
+    cfg: FinetuneConfig,
+    train_files: Sequence[str | os.PathLike],
+    dev_files: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    progress: bool | None = None,
+) -> dict:
+    """Fine-tune, select on dev, save a model directory; return the summary (also in ``out_dir``).
+
+    Writes ``config.json`` + ``model.safetensors`` + ``tokenizer.json`` (the model),
+    ``finetune_config.json``, ``split.json`` (files, seed, held-out rows), ``dev_metrics.json`` and
+    ``train_log.jsonl``. Raises ``OneClassPredictionError`` (nothing saved) when the selected model
+    predicts a single class on dev.
+    """
+    import torch
+    from tqdm import tqdm
+
+    cfg.validate()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(max(1, int(cfg.num_threads)))
+    set_seed(cfg.seed)
+    t0 = time.monotonic()
+
+    # -- data: train/dev (and the split record) from files; DeepBind _B refused inside
+    train, dev, split_record = load_finetune_data(cfg.task, [str(p) for p in train_files], [str(p) for p in dev_files], cfg.data_settings())
+    window_bp = max(len(s) for s in train.sequences)
+    model_k = (cfg.model_overrides or {}).get("kmer", 6)
+    max_len = cfg.max_len or (max(max(len(s) for s in train.sequences + dev.sequences) - model_k + 1, 1) + 2)
+
+    # -- model + tokenizer (from a backbone, or random init = the no-pre-training ablation)
+    model, tokenizer = _build_model(cfg, train, window_bp, max_len)
+    if cfg.base and cfg.max_len is None:
+        max_len = max(max(len(s) for s in train.sequences + dev.sequences) - tokenizer.k + 1, 1) + 2
+        model.config.max_seq_len = max_len
+    problem = model.config.problem_type
+    label_names = list(model.config.label_names)
+
+    # -- tokenise once; region matrices once (cached)
+    enc = _tokenize(tokenizer, train.sequences, max_len)
+    ids, mask, types = (torch.from_numpy(enc[k]) for k in ("input_ids", "attention_mask", "token_type_ids"))
+    y = torch.from_numpy(train.labels)
+    if problem == "multi_label_classification":
+        y = y.reshape(len(train), -1).float()  # (n, num_labels); -100 stays -100 (ignored)
+    region_train = region_dev = None
+    if cfg.modality == "seq+region":
+        cache = cfg.region_cache_dir or str(Path(os.environ.get("GENEBERT_CACHE", Path.home() / ".cache" / "genebert")) / "region")
+        region_train = region_matrices(train.sequences, model.config, cache_dir=cache)
+        region_dev = region_matrices(dev.sequences, model.config, cache_dir=cache)
+
+    n = len(train)
+    steps_per_epoch = math.ceil(n / cfg.batch_size)
+    total_steps = cfg.max_steps or max(1, int(cfg.max_epochs * steps_per_epoch))
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append(p)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
+    )
+    gen = torch.Generator().manual_seed(cfg.seed)
+    key = cfg.selection_metric
+
+    def evaluate_dev(allow_one_class: bool) -> dict:
+        probs = score_sequences(model, tokenizer, dev.sequences, max_len=max_len, region=region_dev, batch_size=cfg.eval_batch_size)
+        return summarise_metrics(cfg.task, dev.labels, probs, label_names, allow_one_class=allow_one_class)
+
+    best = {"score": -math.inf, "step": 0, "state": None, "metrics": None}
+    bad_evals = 0
+    stop_reason = "max_steps"
+    show = progress if progress is not None else sys.stderr.isatty()
+    bar = tqdm(total=total_steps, disable=not show, desc=f"finetune {cfg.task}", file=sys.stderr)
+    with open(out / "train_log.jsonl", "w") as log:
+        _log(log, {"event": "start", "n_train": n, "n_dev": len(dev), "total_steps": total_steps, "max_len": max_len,
+                   "train": train.description, "dev": dev.description, "base": cfg.base, "modality": cfg.modality})
+        perm = torch.randperm(n, generator=gen)
+        cursor = 0
+        running = 0.0
+        step = 0
+        while step < total_steps:
+            # lr for this step (warmup + cosine); set on every group
+            lr = _lr_at(step, total_steps, cfg)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            # next batch from a seeded permutation; reshuffle at each epoch end
+            if cursor >= n:
+                perm, cursor = torch.randperm(n, generator=gen), 0
+            idx = perm[cursor : cursor + cfg.batch_size]
+            cursor += cfg.batch_size
+            rm = None if region_train is None else torch.from_numpy(np.ascontiguousarray(region_train[idx.numpy()]))
+            model.train()
+            loss = model(ids[idx], mask[idx], types[idx], region_matrix=rm, labels=y[idx]).loss
+            # backward, clip (a few bad batches must not blow up the small model), step
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            bar.update(1)
+            out_of_time = cfg.time_budget_s is not None and time.monotonic() - t0 > cfg.time_budget_s
+            # evaluate on dev; keep the best weights in memory (early stopping on the selection metric)
+            if step % cfg.eval_every == 0 or step == total_steps or out_of_time:
+                metrics = evaluate_dev(allow_one_class=True)
+                score = float(metrics[key])
+                improved = score > best["score"]
+                if improved:
+                    best.update(score=score, step=step, state=copy.deepcopy(model.state_dict()), metrics=metrics)
+                    bad_evals = 0
+                else:
+                    bad_evals += 1
+                _log(log, {"event": "eval", "step": step, "epoch": step / steps_per_epoch, "lr": lr, "train_loss": running,
+                           key: score, "accuracy": metrics["accuracy"], "auc": metrics["auc"], "mcc": metrics["mcc"],
+                           "improved": improved, "elapsed_s": time.monotonic() - t0})
+                bar.set_postfix(loss=f"{running:.3f}", **{key: f"{score:.3f}"})
+                if bad_evals >= cfg.patience:
+                    stop_reason = f"early stop: no dev {key} improvement in {cfg.patience} evaluations"
+                    break
+            if out_of_time:
+                stop_reason = f"time budget {cfg.time_budget_s:.0f} s reached"
+                break
+            if step % 50 == 0:
+                _log(log, {"event": "train", "step": step, "lr": lr, "train_loss": running, "elapsed_s": time.monotonic() - t0})
+        bar.close()
+        # -- the selected model must not be a one-class predictor (raises; nothing saved)
+        model.load_state_dict(best["state"])
+        final = evaluate_dev(allow_one_class=False)
+        _log(log, {"event": "done", "best_step": best["step"], key: final[key], "stop": stop_reason, "elapsed_s": time.monotonic() - t0})
+
+    model.config.model_name = cfg.model_name or out.name
+    model.save_pretrained(str(out), safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    for name in ("model.safetensors", "config.json"):  # transformers may write 0600; shipped files are world-readable
+        if (out / name).exists():
+            os.chmod(out / name, 0o644)
+    _write_json(out / FINETUNE_CONFIG_FILE, dataclasses.asdict(cfg))
+    _write_json(out / SPLIT_FILE, split_record)
+    summary = {
+        "task": cfg.task,
+        "model_dir": str(out),
+        "base": cfg.base,
+        "modality": cfg.modality,
+        "selection_metric": key,
+        "best_step": best["step"],
+        "steps_run": step,
+        "stop_reason": stop_reason,
+        "elapsed_s": time.monotonic() - t0,
+        "n_train": n,
+        "n_dev": len(dev),
+        "train": train.description,
+        "dev": dev.description,
+        "dev_metrics": final,
+    }
+    _write_json(out / "dev_metrics.json", summary)
+    return summary
