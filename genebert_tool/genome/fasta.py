@@ -21,6 +21,7 @@ from pathlib import Path
 
 from genebert_tool.errors import InputError
 from genebert_tool.genome.intervals import normalize_chrom
+from genebert_tool.genome.io import sniff_compression
 
 
 def cache_dir() -> Path:
@@ -46,18 +47,6 @@ def parse_offsets(specs: Iterable[str] | None) -> dict[str, int]:
             raise InputError(f"bad genome offset {spec!r}: expected CHROM=NON_NEGATIVE_INTEGER, e.g. chr22=32000000")
         offsets[name] = int(value)
     return offsets
-
-
-def _compression(path: Path) -> str:
-    """'bgzf', 'gzip' or 'plain', from the magic bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(18)
-    if head[:2] != b"\x1f\x8b":
-        return "plain"
-    # BGZF = gzip with FEXTRA and a 'BC' subfield (SAM spec, section 4.1).
-    if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC":
-        return "bgzf"
-    return "gzip"
 
 
 def _cache_key(path: Path) -> str:
@@ -104,7 +93,7 @@ class Genome:
         self.path = Path(path)
         if not self.path.is_file():
             raise InputError("FASTA file not found", path=str(path))
-        kind = _compression(self.path)
+        kind = sniff_compression(self.path)
         self.compression = kind
         self._fasta_path = _decompressed_copy(self.path) if kind == "gzip" else self.path
         self._index_kwargs = self._index_locations(kind)

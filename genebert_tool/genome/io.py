@@ -132,6 +132,18 @@ def _open_write_binary(dest: str | os.PathLike) -> IO[bytes]:
     return open(name, "wb")  # noqa: SIM115
 
 
+def sniff_compression(path: str | os.PathLike) -> str:
+    """``'bgzf'``, ``'gzip'`` (plain, not block-compressed) or ``'plain'``, from the magic bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    if head[:2] != GZIP_MAGIC:
+        return "plain"
+    # BGZF = gzip with FEXTRA and a 'BC' subfield (SAM spec, section 4.1).
+    if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC":
+        return "bgzf"
+    return "gzip"
+
+
 def iter_lines(source: str | os.PathLike) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` for each line, 1-based, with ``\\n``/``\\r\\n`` removed.
 
