@@ -108,7 +108,7 @@ class KmerLogisticBaseline:
     """k-mer spectrum + logistic regression; ``C`` picked from ``c_grid`` on an internal dev split."""
 
     def __init__(self, *, ks: Sequence[int] = (1, 2, 3, 4, 5, 6), canonical: bool = False,
-                 c_grid: Sequence[float] = (0.1, 1.0, 10.0), dev_fraction: float = 0.1, seed: int = 0) -> None:
+                 c_grid: Sequence[float] = (0.01, 0.1, 1.0, 10.0), dev_fraction: float = 0.1, seed: int = 0) -> None:
         self.ks, self.canonical, self.c_grid = tuple(ks), canonical, tuple(c_grid)
         self.dev_fraction, self.seed = dev_fraction, seed
         self.model: Any = None
@@ -243,7 +243,10 @@ def make_baseline(name: str, task: str, *, seed: int = 0, motifs: Any = None,
         raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
     strand_symmetric = task == "tfbs"  # promoters and splice sites have a fixed orientation
     if name == "cnn":
-        options = {"both_strands": strand_symmetric, "seed": seed}
+        # TF sites can sit anywhere on either strand: global pooling over both strands (DeepBind).
+        # Splice sites and core promoters are anchored at the window centre on the + strand:
+        # pooling per segment keeps where a motif occurs.
+        options = {"both_strands": strand_symmetric, "n_bins": 1 if strand_symmetric else 5, "seed": seed}
         if task == "splice":
             options["width"] = 12  # 60-bp windows: DeepBind's 24-bp filters would span 40% of the input
         options.update(cnn_options or {})

@@ -36,26 +36,32 @@ def one_hot(sequences: Sequence[str], length: int | None = None) -> np.ndarray:
 
 
 class DeepBindNet(nn.Module):
-    """Conv (n_filters x width) on one or both strands, global max+avg pool, dense head.
+    """Conv (n_filters x width) on one or both strands, max+avg pool, dense head.
 
     forward: ``x`` float ``(batch, 4, length)`` one-hot -> logits ``(batch, n_classes)``.
-    With ``both_strands`` the reverse complement (flip channels and positions) is scanned with the
-    same filters and the pooled features are max-combined, so the output is strand-invariant.
+    ``n_bins = 1`` is DeepBind's global pooling (position-free, right for TF binding); ``n_bins > 1``
+    pools each of that many equal segments, keeping coarse position for anchored inputs (splice
+    sites, TSS-centred promoters). With ``both_strands`` (needs ``n_bins = 1``) the reverse
+    complement is scanned with the same filters and the pooled features are max-combined, so the
+    output is strand-invariant.
     """
 
     def __init__(self, n_classes: int, *, n_filters: int = 32, width: int = 24, hidden: int = 32,
-                 both_strands: bool = True, dropout: float = 0.3) -> None:
+                 both_strands: bool = True, n_bins: int = 1, dropout: float = 0.3) -> None:
         super().__init__()
-        self.both_strands = both_strands
+        if both_strands and n_bins != 1:
+            raise ValueError("both_strands needs global pooling (n_bins=1)")
+        self.both_strands, self.n_bins = both_strands, n_bins
         self.conv = nn.Conv1d(4, n_filters, width, padding=width // 2)
         self.head = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(2 * n_filters, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Dropout(dropout), nn.Linear(2 * n_filters * n_bins, hidden), nn.ReLU(), nn.Dropout(dropout),
             nn.Linear(hidden, n_classes),
         )
 
     def _pooled(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.conv(x))
-        return torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1)
+        h = torch.relu(self.conv(x))  # (batch, n_filters, length')
+        pooled = [nn.functional.adaptive_max_pool1d(h, self.n_bins), nn.functional.adaptive_avg_pool1d(h, self.n_bins)]
+        return torch.cat(pooled, dim=1).flatten(1)  # (batch, 2 * n_filters * n_bins)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         feats = self._pooled(x)
@@ -72,10 +78,10 @@ class CnnBaseline:
     """
 
     def __init__(self, *, n_filters: int = 32, width: int = 24, hidden: int = 32, both_strands: bool = True,
-                 epochs: int = 12, batch_size: int = 64, lr: float = 2e-3, weight_decay: float = 1e-4,
+                 n_bins: int = 1, epochs: int = 12, batch_size: int = 64, lr: float = 2e-3, weight_decay: float = 1e-4,
                  patience: int = 2, dev_fraction: float = 0.1, seed: int = 0) -> None:
         self.n_filters, self.width, self.hidden = n_filters, width, hidden
-        self.both_strands = both_strands
+        self.both_strands, self.n_bins = both_strands, n_bins
         self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
         self.patience, self.dev_fraction, self.seed = patience, dev_fraction, seed
         self.model: DeepBindNet | None = None
@@ -96,7 +102,7 @@ class CnnBaseline:
         torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         model = DeepBindNet(self.n_classes, n_filters=self.n_filters, width=min(self.width, self.length),
-                            hidden=self.hidden, both_strands=self.both_strands)
+                            hidden=self.hidden, both_strands=self.both_strands, n_bins=self.n_bins)
         opt = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         x_fit, y_fit = torch.from_numpy(x[idx_fit]), torch.from_numpy(y[idx_fit])
         x_dev, y_dev = torch.from_numpy(x[idx_dev]), torch.from_numpy(y[idx_dev])

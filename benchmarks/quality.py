@@ -1,0 +1,448 @@
+"""Quality benchmark: baselines (and GeneBERT where a task model exists) beside published numbers.
+
+Three tables, printed and written to ``<out-dir>/quality.md`` / ``quality.json`` (+ a PNG):
+
+1. DeepBind ENCODE (25 experiments, ``tfbs/deepbind_encode``): train on ``_AC`` positives plus one
+   Altschul-Erickson dinucleotide shuffle of each (seeded), model selection on an internal dev split
+   of that training data only, ROC-AUC on the ``_B`` test fold beside the published DeepBind AUC
+   (Alipanahi et al. 2015, supplementary ENCODE table, column ``DeepBind``).
+2. GUE (DNABERT-2): MCC x 100 on each *dev* split beside the published *test* MCCs.
+3. UCI splice junctions: accuracy on a stratified, seeded 80/20 split.
+
+    python benchmarks/quality.py                                  # full run (see docs/quality.md)
+    python benchmarks/quality.py --experiments MYC --max-train 200 --sections deepbind --out-dir /tmp/q
+
+Runs on CPU with one torch thread (``--threads``); sizes are capped by the ``--max-*`` options and the
+caps are printed with the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+import genebert_tool.model  # noqa: E402,F401  (torchvision shim before anything imports transformers)
+from genebert_tool.datadir import data_dir  # noqa: E402
+from genebert_tool.errors import GeneBertError  # noqa: E402
+from genebert_tool.genome.sequences import (  # noqa: E402
+    LabelledSequence,
+    read_deepbind,
+    read_gue_csv,
+    read_uci_splice,
+)
+
+# Published GUE test MCC (x 100) from Zhou et al., "DNABERT-2: Efficient Foundation Model and
+# Benchmark for Multi-Species Genomes", ICLR 2024 (arXiv:2306.15006v2), GUE results table
+# ("Core Promoter Detection" and "Transcription Factor Prediction (Human)" columns).
+# Verification status: we could not open that table from this machine (the stored arXiv page only
+# holds its abstract), so every number below is marked unverified. The DNABERT-2 TF values were
+# supplied with the task brief; the DNABERT-2 core-promoter values are from memory of the same
+# table. DNABERT and Nucleotide Transformer columns are left empty rather than filled from memory.
+PUBLISHED_GUE_SOURCE = "Zhou et al. 2024 (DNABERT-2, ICLR 2024, arXiv:2306.15006), GUE results table; TEST split"
+PUBLISHED_GUE: dict[str, dict[str, float | None]] = {
+    "prom_core_all": {"DNABERT": None, "DNABERT-2": 69.37, "NT-2500M-multi": None},
+    "prom_core_notata": {"DNABERT": None, "DNABERT-2": 68.04, "NT-2500M-multi": None},
+    "prom_core_tata": {"DNABERT": None, "DNABERT-2": 74.17, "NT-2500M-multi": None},
+    "tf0": {"DNABERT": None, "DNABERT-2": 71.99, "NT-2500M-multi": None},
+    "tf1": {"DNABERT": None, "DNABERT-2": 76.06, "NT-2500M-multi": None},
+    "tf2": {"DNABERT": None, "DNABERT-2": 66.52, "NT-2500M-multi": None},
+    "tf3": {"DNABERT": None, "DNABERT-2": 58.54, "NT-2500M-multi": None},
+    "tf4": {"DNABERT": None, "DNABERT-2": 77.43, "NT-2500M-multi": None},
+}
+PUBLISHED_GUE_VERIFIED = False
+GUE_TASKS = {
+    "prom_core_all": ("promoter", "promoter/gue_prom/prom_core_all"),
+    "prom_core_notata": ("promoter", "promoter/gue_prom/prom_core_notata"),
+    "prom_core_tata": ("promoter", "promoter/gue_prom/prom_core_tata"),
+    **{f"tf{i}": ("tfbs", f"tfbs/gue_tf/{i}") for i in range(5)},
+}
+BASELINE_LABELS = {"cnn": "our CNN", "kmer_lr": "k-mer LR", "best_pwm": "best PWM"}
+
+
+def log(msg: str) -> None:
+    print(f"[quality {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _subsample(rows: list, n: int | None, rng: np.random.Generator, *, stratify: bool = True) -> list:
+    """At most ``n`` rows, drawn without replacement (per class in proportion when ``stratify``)."""
+    if n is None or len(rows) <= n:
+        return list(rows)
+    if not stratify:
+        return [rows[i] for i in sorted(rng.choice(len(rows), n, replace=False))]
+    labels = np.array([r.label for r in rows])
+    keep: list[int] = []
+    for lab in np.unique(labels):
+        idx = np.flatnonzero(labels == lab)
+        take = int(round(n * len(idx) / len(rows)))
+        keep.extend(rng.choice(idx, min(take, len(idx)), replace=False).tolist())
+    return [rows[i] for i in sorted(keep)]
+
+
+# ------------------------------------------------------------------------------------------------
+# GeneBERT column
+# ------------------------------------------------------------------------------------------------
+def load_genebert(name: str):
+    """(Predictor, None) for a registered task model, or (None, reason) when there is none."""
+    try:
+        from genebert_tool.model.predictor import Predictor
+        from genebert_tool.pretrained import resolve_model
+
+        return Predictor.from_pretrained(resolve_model(name), device="cpu"), None
+    except (ImportError, GeneBertError, OSError, KeyError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+# ------------------------------------------------------------------------------------------------
+# 1. DeepBind
+# ------------------------------------------------------------------------------------------------
+def published_deepbind_aucs(path: Path) -> dict[str, float]:
+    """``TF_CellLine_Antibody_Lab`` -> published DeepBind AUC (the CSV has two title rows and an
+    index column before the name)."""
+    out: dict[str, float] = {}
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header_at = next(i for i, r in enumerate(rows) if "TF_CellLine_Antibody_Lab" in r)
+    header = rows[header_at]
+    name_col, auc_col = header.index("TF_CellLine_Antibody_Lab"), header.index("DeepBind")
+    for r in rows[header_at + 1 :]:
+        if len(r) > auc_col and r[name_col].strip():
+            try:
+                out[r[name_col].strip()] = float(r[auc_col])
+            except ValueError:
+                continue
+    return out
+
+
+def deepbind_experiments(root: Path, filters: list[str] | None) -> list[str]:
+    stems = sorted(p.name[: -len("_AC.seq.gz")] for p in root.glob("*_AC.seq.gz"))
+    if filters:
+        stems = [s for s in stems if any(f.lower() in s.lower() for f in filters)]
+    return stems
+
+
+def run_deepbind(args, data: Path) -> dict:
+    from trainer.baselines import fit_baselines, score_predictions
+    from trainer.shuffle import dinucleotide_shuffle
+
+    root = data / "tfbs" / "deepbind_encode"
+    published = published_deepbind_aucs(data / "tfbs" / "deepbind_published_aucs_encode.csv")
+    stems = deepbind_experiments(root, args.experiments)
+    if not stems:
+        raise SystemExit(f"no DeepBind experiment matches {args.experiments}")
+    predictor, genebert_reason = load_genebert("genebert-tfbs")
+    motifs = None
+    if "best_pwm" in args.baselines:
+        from trainer.baselines import _motif_tools
+
+        motifs = _motif_tools()[0]("JASPAR2018")
+    rows, missing = [], []
+    for k, stem in enumerate(stems):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(args.seed)
+        positives = _subsample(list(read_deepbind(root / f"{stem}_AC.seq.gz")), args.max_train, rng, stratify=False)
+        n_available = sum(1 for _ in read_deepbind(root / f"{stem}_AC.seq.gz"))
+        negatives = [
+            LabelledSequence(f"{r.name}_shuf", dinucleotide_shuffle(r.sequence, rng), 0, "dinucleotide-shuffle", r.line)
+            for r in positives
+        ]
+        test = list(read_deepbind(root / f"{stem}_B.seq.gz"))
+        results = fit_baselines("tfbs", positives + negatives, test, seed=args.seed, motifs=motifs,
+                                names=args.baselines, cnn_options={"epochs": args.epochs})
+        row = {
+            "experiment": stem,
+            "n_train_pos": len(positives),
+            "n_train_available": n_available,
+            "n_test": len(test),
+            "published_deepbind_auc": published.get(stem),
+        }
+        if stem not in published:
+            missing.append(stem)
+        for name, res in results.items():
+            row[name] = res.metrics["auc"]
+            row[f"{name}_seconds"] = round(res.seconds, 1)
+        if "best_pwm" in results:
+            m = results["best_pwm"].model
+            row["best_pwm_motif"] = f"{m.motif_id}_{m.motif_name}"
+            row["best_pwm_train_auc"] = m.train_auc
+        tf_cell = "_".join(stem.split("_")[:2])
+        row["genebert"] = None
+        if predictor is not None:
+            names = [n.lower() for n in predictor.output_names]
+            if tf_cell.lower() in names:
+                j = names.index(tf_cell.lower())
+                proba = predictor.predict([r.sequence for r in test])[:, j]
+                row["genebert"] = score_predictions([r.label for r in test], np.stack([1 - proba, proba], 1),
+                                                    task="tfbs")["auc"]
+        rows.append(row)
+        log(f"deepbind {k + 1}/{len(stems)} {stem}: " + ", ".join(
+            f"{n}={row[n]:.3f}" for n in results) + f" published={row['published_deepbind_auc']} "
+            f"({time.perf_counter() - t0:.0f}s)")
+    return {
+        "rows": rows,
+        "missing_published": missing,
+        "genebert_model": "genebert-tfbs" if predictor is not None else None,
+        "genebert_unavailable_reason": genebert_reason,
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# 2. GUE
+# ------------------------------------------------------------------------------------------------
+def run_gue(args, data: Path) -> dict:
+    from trainer.baselines import fit_baselines
+
+    rows = []
+    motifs = None
+    for k, (name, (task, rel)) in enumerate(GUE_TASKS.items()):
+        if args.gue_tasks and name not in args.gue_tasks:
+            continue
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(args.seed)
+        train_all = list(read_gue_csv(data / rel / "train.csv.gz"))
+        train = _subsample(train_all, args.max_train_gue, rng)
+        dev = list(read_gue_csv(data / rel / "dev.csv.gz"))
+        names = [b for b in args.baselines if task == "tfbs" or b != "best_pwm"]
+        if "best_pwm" in names and motifs is None:
+            from trainer.baselines import _motif_tools
+
+            motifs = _motif_tools()[0]("JASPAR2018")
+        results = fit_baselines(task, train, dev, seed=args.seed, motifs=motifs, names=names,
+                                cnn_options={"epochs": args.epochs})
+        row = {"task": name, "n_train": len(train), "n_train_available": len(train_all), "n_dev": len(dev)}
+        for b, res in results.items():
+            row[b] = 100 * res.metrics["mcc"]
+            row[f"{b}_auc"] = res.metrics["auc"]
+            row[f"{b}_seconds"] = round(res.seconds, 1)
+        if "best_pwm" in results:
+            m = results["best_pwm"].model
+            row["best_pwm_motif"] = f"{m.motif_id}_{m.motif_name}"
+        row["published"] = PUBLISHED_GUE[name]
+        rows.append(row)
+        log(f"gue {name}: " + ", ".join(f"{b}={row[b]:.1f}" for b in results) + f" ({time.perf_counter() - t0:.0f}s)")
+    return {"rows": rows, "published_source": PUBLISHED_GUE_SOURCE, "published_verified": PUBLISHED_GUE_VERIFIED}
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. UCI splice
+# ------------------------------------------------------------------------------------------------
+def run_splice(args, data: Path) -> dict:
+    from sklearn.model_selection import train_test_split
+
+    from trainer.baselines import fit_baselines
+
+    rows_all = list(read_uci_splice(data / "splice" / "uci" / "splice.data.gz"))
+    labels = [r.label for r in rows_all]
+    train_idx, test_idx = train_test_split(np.arange(len(rows_all)), test_size=0.2, random_state=args.seed,
+                                           stratify=labels)
+    train = [rows_all[i] for i in train_idx]
+    test = [rows_all[i] for i in test_idx]
+    names = [b for b in args.baselines if b != "best_pwm"]
+    results = fit_baselines("splice", train, test, seed=args.seed, names=names, cnn_options={"epochs": args.epochs})
+    row = {"task": "uci_splice", "n_train": len(train), "n_test": len(test)}
+    for b, res in results.items():
+        row[b] = res.metrics["accuracy"]
+        row[f"{b}_mcc"] = res.metrics["mcc"]
+        row[f"{b}_seconds"] = round(res.seconds, 1)
+    log("splice: " + ", ".join(f"{b}={row[b]:.3f}" for b in results))
+    split = (f"sklearn train_test_split(test_size=0.2, stratify=label, random_state={args.seed}) over all "
+             f"{len(rows_all)} rows")
+    return {"rows": [row], "split": split}
+
+
+# ------------------------------------------------------------------------------------------------
+# output
+# ------------------------------------------------------------------------------------------------
+def _fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _mean(values) -> float | None:
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return float(np.mean(vals)) if vals else None
+
+
+def render_markdown(report: dict) -> str:
+    lines = ["# Quality benchmark", ""]
+    meta = report["meta"]
+    lines += [
+        f"Command: `{meta['command']}`  ",
+        f"Run: {meta['started']} -> {meta['finished']} UTC, {meta['host']}, torch threads = {meta['threads']}, "
+        f"seed = {meta['seed']}.  ",
+        f"Size caps (CPU time budget): DeepBind positives per experiment <= {meta['max_train']} (+ the same "
+        f"number of dinucleotide-shuffled negatives); GUE train rows <= {meta['max_train_gue']} (stratified "
+        f"subsample); CNN epochs <= {meta['epochs']} with early stopping. Published models used all training data.",
+        "",
+    ]
+    baselines = meta["baselines"]
+    if "deepbind" in report:
+        d = report["deepbind"]
+        lines += ["## DeepBind ENCODE ChIP-seq: ROC-AUC on the `_B` test fold", ""]
+        lines += [
+            "Training: `_AC` positives + one Altschul-Erickson dinucleotide shuffle of each (numpy seed "
+            f"{meta['seed']}); every baseline selects (CNN early stopping, LR regularisation, PWM choice) "
+            "on the `_AC`-derived data only. Test: the authors' `_B` fold (500 bound + 500 shuffled).",
+            "Published: DeepBind paper supplementary ENCODE table, column `DeepBind` "
+            "(`tfbs/deepbind_published_aucs_encode.csv`), matched on the file stem.",
+            "",
+        ]
+        cols = ["experiment", "n_train", "published DeepBind"] + [BASELINE_LABELS[b] for b in baselines] + ["GeneBERT", "best PWM motif"]
+        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for r in d["rows"]:
+            cells = [r["experiment"], f"{2 * r['n_train_pos']}", _fmt(r["published_deepbind_auc"])]
+            cells += [_fmt(r.get(b)) for b in baselines] + [_fmt(r.get("genebert")), r.get("best_pwm_motif", "")]
+            lines.append("| " + " | ".join(cells) + " |")
+        with_pub = [r for r in d["rows"] if r["published_deepbind_auc"] is not None]
+        cells = [f"**mean over {len(with_pub)} with a published AUC**", "", _fmt(_mean(r["published_deepbind_auc"] for r in with_pub))]
+        cells += [_fmt(_mean(r.get(b) for r in with_pub)) for b in baselines] + [_fmt(_mean(r.get("genebert") for r in with_pub)), ""]
+        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        if d["missing_published"]:
+            lines.append(f"No published AUC for: {', '.join(d['missing_published'])} (not in the table under this name).")
+        if d["genebert_model"] is None:
+            lines.append(f"GeneBERT column: n/a - no `genebert-tfbs` task model could be loaded ({d['genebert_unavailable_reason']}).")
+        lines.append("")
+    if "gue" in report:
+        g = report["gue"]
+        names = [b for b in baselines]
+        lines += ["## GUE (DNABERT-2 benchmark): MCC x 100", "",
+                  "Ours: trained on (a capped subsample of) `train`, scored on `dev` (the GUE test split is held "
+                  "out). Published: " + g["published_source"] + ". "
+                  + ("" if g["published_verified"] else "**Published numbers unverified** (not re-checked against the paper from this machine; see the constant in benchmarks/quality.py). "
+                  "Dev and test MCCs are not the same quantity; the comparison is indicative only."), ""]
+        cols = ["task", "n_train"] + [BASELINE_LABELS[b] + " (dev)" for b in names] + ["DNABERT-2 (test)", "DNABERT (test)", "NT-2500M-multi (test)"]
+        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for r in g["rows"]:
+            pub = r["published"]
+            tag = "" if g["published_verified"] else " (unverified)"
+            cells = [r["task"], str(r["n_train"])] + [_fmt(r.get(b), 1) for b in names]
+            cells += [(_fmt(pub[m], 2) + tag) if pub[m] is not None else "not verified, omitted"
+                      for m in ("DNABERT-2", "DNABERT", "NT-2500M-multi")]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    if "splice" in report:
+        s = report["splice"]
+        names = [b for b in baselines if b != "best_pwm"]
+        lines += ["## UCI splice junctions (3 classes): accuracy", "", f"Split: {s['split']}.", ""]
+        cols = ["task", "n_train", "n_test"] + [BASELINE_LABELS[b] for b in names] + [f"{BASELINE_LABELS[b]} MCC" for b in names]
+        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for r in s["rows"]:
+            cells = [r["task"], str(r["n_train"]), str(r["n_test"])] + [_fmt(r.get(b)) for b in names]
+            cells += [_fmt(r.get(f"{b}_mcc")) for b in names]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _atomic_path(path: Path):
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    return tmp
+
+
+def write_text(path: Path, text: str) -> None:
+    tmp = _atomic_path(path)
+    Path(tmp).write_text(text)
+    os.replace(tmp, path)
+
+
+def plot_deepbind(rows: list[dict], baselines: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = [("published DeepBind", [r["published_deepbind_auc"] for r in rows])]
+    series += [(BASELINE_LABELS[b], [r.get(b) for r in rows]) for b in baselines]
+    if any(r.get("genebert") is not None for r in rows):
+        series.append(("GeneBERT", [r.get("genebert") for r in rows]))
+    labels = ["_".join(r["experiment"].split("_")[:2]) for r in rows]
+    y = np.arange(len(rows))
+    h = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
+    for i, (name, vals) in enumerate(series):
+        ax.barh(y + i * h, [v if v is not None else 0 for v in vals], height=h, label=name)
+    ax.set_yticks(y + 0.4 - h / 2, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0.4, 1.0)
+    ax.set_xlabel("ROC-AUC on the _B test fold")
+    ax.set_title("DeepBind ENCODE experiments: ours vs published DeepBind")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    tmp = _atomic_path(path)
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sections", default="deepbind,gue,splice", help="comma list of deepbind,gue,splice")
+    p.add_argument("--experiments", nargs="*", help="DeepBind experiment name substrings (default: all 25)")
+    p.add_argument("--gue-tasks", nargs="*", help="GUE task names (default: all 8)")
+    p.add_argument("--max-train", type=int, default=4000, help="DeepBind positives per experiment (default 4000)")
+    p.add_argument("--max-train-gue", type=int, default=10000, help="GUE training rows per task (default 10000)")
+    p.add_argument("--epochs", type=int, default=12, help="CNN max epochs (early stopping on internal dev)")
+    p.add_argument("--baselines", default="cnn,kmer_lr,best_pwm")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--out-dir", type=Path, default=REPO / "docs")
+    args = p.parse_args(argv)
+    args.sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    args.baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    return args
+
+
+def main(argv=None) -> dict:
+    import torch
+
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    data = data_dir()
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    report: dict = {}
+    if "deepbind" in args.sections:
+        report["deepbind"] = run_deepbind(args, data)
+    if "gue" in args.sections:
+        report["gue"] = run_gue(args, data)
+    if "splice" in args.sections:
+        report["splice"] = run_splice(args, data)
+    report["meta"] = {
+        "command": "python benchmarks/quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "started": started,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "host": f"{platform.machine()} {os.cpu_count()} CPUs (shared), torch {torch.__version__}",
+        "threads": args.threads,
+        "seed": args.seed,
+        "max_train": args.max_train,
+        "max_train_gue": args.max_train_gue,
+        "epochs": args.epochs,
+        "baselines": args.baselines,
+    }
+    text = render_markdown(report)
+    print(text)
+    write_text(args.out_dir / "quality.md", text + "\n")
+    write_text(args.out_dir / "quality.json", json.dumps(report, indent=1, default=float) + "\n")
+    if "deepbind" in report:
+        plot_deepbind(report["deepbind"]["rows"], args.baselines, args.out_dir / "quality_deepbind.png")
+    return report
+
+
+if __name__ == "__main__":
+    main()
