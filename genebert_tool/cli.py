@@ -49,6 +49,60 @@ def main() -> None:
 # ---- motifs (issue 2) --------------------------------------------------------------------
 
 
+@main.group()
+def motifs() -> None:
+    """Scan JASPAR CORE vertebrate motifs (pyjaspar, offline); list them."""
+
+
+@motifs.command("scan")
+@click.argument("input_path", metavar="INPUT", type=str)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Affinity matrix: TSV (rows = regions, columns = MATRIXID_TF), or .npz if the name ends in .npz.")
+@click.option("--genome", "genome_path", type=click.Path(exists=True, dir_okay=False),
+              help="Reference FASTA (plain, bgzip or gzip); required for BED input.")
+@click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
+              help="Real coordinate of the first base of a FASTA record (FASTA pieces), e.g. chr22=32000000.")
+@click.option("--format", "fmt", type=click.Choice(["bed", "fasta"]), default=None,
+              help="Input format; by default from the file name. Needed when INPUT is '-' (stdin).")
+@click.option("--release", default="JASPAR2018", show_default=True, help="JASPAR release shipped with pyjaspar.")
+@click.option("--tf", "tf_names", multiple=True, metavar="NAME",
+              help="Only these motifs (TF name such as CTCF, or matrix ID such as MA0139.1); repeatable.")
+@click.option("--threshold", type=float, default=None,
+              help="Report every window scoring >= T bits (log-odds, base 2) to --hits-out.")
+@click.option("--hits-out", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="BED6 of motif hits (chrom, start, end, TF, score, strand); needs --threshold.")
+@_library_errors
+def motifs_scan(input_path, output, genome_path, genome_offsets, fmt, release, tf_names, threshold, hits_out):
+    """Maximum motif log-odds score per region (both strands) for a BED or FASTA INPUT.
+
+    \b
+    Example:
+      genebert motifs scan peaks.bed --genome hg38.fa --tf CTCF --tf SP1 -o affinity.tsv
+    """
+    if (threshold is None) != (hits_out is None):
+        raise click.UsageError("--threshold and --hits-out go together")
+    from genebert_tool.genome.fasta import parse_offsets
+    from genebert_tool.motifs.cli_scan import scan_to_file
+
+    summary = scan_to_file(
+        input_path, output, genome_path=genome_path, offsets=parse_offsets(genome_offsets), fmt=fmt,
+        release=release, tf_names=tf_names, threshold=threshold, hits_out=hits_out,
+    )
+    hits = "" if summary.n_hits is None else f", {summary.n_hits} hits -> {hits_out}"
+    click.echo(f"genebert motifs scan: {summary.n_records} regions x {summary.n_motifs} motifs "
+               f"({summary.release}) -> {output}{hits}", err=True)
+
+
+@motifs.command("list")
+@click.option("--release", default="JASPAR2018", show_default=True, help="JASPAR release shipped with pyjaspar.")
+@_library_errors
+def motifs_list(release):
+    """List the CORE vertebrate motifs of a release (TSV on stdout)."""
+    from genebert_tool.motifs.cli_scan import write_motif_list
+
+    write_motif_list(click.get_text_stream("stdout"), release)
+
+
 # ---- prepare / pretrain (issue 3) --------------------------------------------------------
 
 
@@ -133,6 +187,83 @@ def pretrain(config_path, data, out_dir, resume, max_steps, max_minutes, num_thr
 
 
 # ---- finetune / evaluate (issue 4) -------------------------------------------------------
+
+
+def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
+    """Expand quoted glob patterns (``'deepbind_encode/*_AC.seq.gz'``) in file options, in order."""
+    import glob
+
+    files: list[str] = []
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            matches = sorted(glob.glob(pattern))
+            if not matches:
+                raise click.BadParameter(f"no file matches {pattern!r}", param_hint=option)
+            files.extend(matches)
+        else:
+            files.append(pattern)
+    return files
+
+
+@main.command("finetune")
+@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice"]), required=True, help="Task head to train.")
+@click.option("--train", "train_files", multiple=True, required=True, metavar="FILE",
+              help="Training file (repeatable; quoted globs allowed). GUE .csv, DeepBind *_AC.seq.gz "
+                   "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused.")
+@click.option("--dev", "dev_files", multiple=True, metavar="FILE",
+              help="Dev file(s) for early stopping/selection. Default: a seeded held-out part of --train "
+                   "(UCI splice: stratified train/dev/test, recorded in split.json).")
+@click.option("--base", default=None, metavar="MODEL",
+              help="Pre-trained backbone (directory or registered name). Default: random init of the config "
+                   "(the no-pre-training ablation).")
+@click.option("--modality", type=click.Choice(["seq", "seq+region"]), default=None,
+              help="seq: k-mer BERT only; seq+region: also a motif-scan region matrix of each sequence.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Fine-tuning settings JSON (trainer.finetune.FinetuneConfig fields).")
+@click.option("--seed", type=int, default=None, help="Overrides the config's seed.")
+@click.option("--register", "register_as", default=None, metavar="NAME",
+              help="Also record the model in pretrained/manifest.json under NAME (copies it there).")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
+@_library_errors
+def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, out_dir):
+    """Fine-tune a task model with early stopping on dev; refuses to save a one-class predictor."""
+    from trainer.finetune import FinetuneConfig, finetune
+
+    cfg = FinetuneConfig.from_json(config_path) if config_path else FinetuneConfig()
+    cfg.task = task
+    if base is not None:
+        cfg.base = base
+    if modality is not None:
+        cfg.modality = modality
+    if seed is not None:
+        cfg.seed = seed
+    summary = finetune(cfg, _expand_inputs(train_files, "--train"), _expand_inputs(dev_files, "--dev"), out_dir,
+                       register_as=register_as)
+    m = summary["dev_metrics"]
+    click.echo(
+        f"{out_dir}: best step {summary['best_step']} of {summary['steps_run']} ({summary['stop_reason']}); "
+        f"dev n={m['n']} accuracy={m['accuracy']:.4f} auc={m['auc']:.4f} mcc={m['mcc']:.4f}",
+        err=True,
+    )
+
+
+@main.command("evaluate")
+@click.option("--model", "model", required=True, metavar="MODEL", help="Task model directory or registered name.")
+@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice"]), required=True)
+@click.option("--data", "data_files", multiple=True, required=True, metavar="FILE",
+              help="Labelled file(s) (repeatable; quoted globs allowed): GUE .csv, DeepBind .seq.gz, UCI splice.data.")
+@click.option("--split", type=click.Choice(["all", "train", "dev", "test"]), default="all", show_default=True,
+              help="For files the model was trained on: score only this part of its recorded split.")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for metrics.json, report.md, roc.png, pr.png.")
+@_library_errors
+def evaluate_cmd(model, task, data_files, split, out_dir):
+    """Score a task model on labelled data: metrics.json, report.md, ROC and PR curves."""
+    from trainer.evaluate import evaluate_model
+
+    m = evaluate_model(model, task, _expand_inputs(data_files, "--data"), out_dir, split=split)
+    click.echo(f"{out_dir}: n={m['n']} accuracy={m['accuracy']:.4f} auc={m['auc']:.4f} "
+               f"pr_auc={m['pr_auc']:.4f} mcc={m['mcc']:.4f}", err=True)
 
 
 # ---- annotate (issue 5) ------------------------------------------------------------------

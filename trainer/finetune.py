@@ -314,6 +314,7 @@ def finetune(
     dev_files: Sequence[str | os.PathLike],
     out_dir: str | os.PathLike,
     *,
+    register_as: str | None = None,
     progress: bool | None = None,
 ) -> dict:
     """Fine-tune, select on dev, save a model directory; return the summary (also in ``out_dir``).
@@ -321,7 +322,8 @@ def finetune(
     Writes ``config.json`` + ``model.safetensors`` + ``tokenizer.json`` (the model),
     ``finetune_config.json``, ``split.json`` (files, seed, held-out rows), ``dev_metrics.json`` and
     ``train_log.jsonl``. Raises ``OneClassPredictionError`` (nothing saved) when the selected model
-    predicts a single class on dev.
+    predicts a single class on dev. ``register_as``: also record the directory in the shipped-model
+    manifest (``genebert_tool.pretrained.register_model``; copied under ``pretrained/`` if elsewhere).
     """
     import torch
     from tqdm import tqdm
@@ -463,4 +465,8 @@ def finetune(
         "dev_metrics": final,
     }
     _write_json(out / "dev_metrics.json", summary)
+    if register_as:
+        from genebert_tool.pretrained import register_model
+
+        summary["registered"] = register_model(out, register_as, cfg.task, cfg.model_version)
     return summary
