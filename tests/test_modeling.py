@@ -66,3 +66,120 @@ def test_classifier_smoke():
     out = model(batch["input_ids"], region_matrix=batch["region_matrix"], labels=torch.tensor([0, 1, 2, -100]))
     assert out.logits.shape == (4, 3)
     assert out.loss is not None and torch.isfinite(out.loss)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny pre-training model, its save_pretrained directory and the reloaded copy (both eval)."""
+    torch.manual_seed(0)
+    model = GeneBertForPreTraining(tiny_config()).eval()
+    directory = tmp_path_factory.mktemp("tiny_model")
+    model.save_pretrained(directory)
+    reloaded = GeneBertForPreTraining.from_pretrained(directory).eval()
+    return model, directory, reloaded
+
+
+def test_save_pretrained_round_trip_identical(tiny_model):
+    model, directory, reloaded = tiny_model
+    assert sorted(p.name for p in directory.iterdir()) == ["config.json", "model.safetensors"]
+    batch = make_batch(model.config, seed=3)
+    with torch.no_grad():
+        a, b = model(**batch), reloaded(**batch)
+    for key in ("loss", "loss_mgm", "loss_ngsp", "loss_srm", "mlm_logits", "ngsp_logits", "logits_per_sequence"):
+        assert torch.equal(getattr(a, key), getattr(b, key)), key
+    # the MGM decoder still shares the k-mer embedding matrix after loading
+    assert reloaded.mgm_head._embeddings[0].weight is reloaded.genebert.bert.embeddings.word_embeddings.weight
+
+
+def test_mlm_logits_only_at_masked_positions(tiny_model):
+    model = tiny_model[0]
+    batch = make_batch(model.config, seed=4)
+    with torch.no_grad():
+        out = model(**batch)
+        hidden = model.genebert(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"]).last_hidden_state
+        full = model.mgm_head(hidden.reshape(-1, hidden.shape[-1])).reshape(*hidden.shape[:2], -1)
+        without_labels = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+    masked = batch["mlm_labels"] != -100
+    assert out.mlm_logits.shape == (int(masked.sum()), model.config.vocab_size)
+    assert torch.allclose(out.mlm_logits, full[masked], atol=1e-5)
+    assert torch.allclose(without_labels.mlm_logits, out.mlm_logits, atol=1e-5)  # found via [MASK] ids
+    assert without_labels.loss is None and without_labels.logits_per_sequence is None
+
+
+@pytest.mark.parametrize("kind", ["swin", "vit", "deit"])
+@pytest.mark.parametrize("region_input", ["resize", "native"])
+def test_every_parameter_gets_a_gradient(kind, region_input):
+    torch.manual_seed(0)
+    model = GeneBertForPreTraining(tiny_config(region_encoder=kind, region_input=region_input))
+    model(**make_batch(model.config)).loss.backward()
+    missing = [n for n, p in model.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.any())]
+    assert not missing, missing
+
+
+def test_loss_switches():
+    config = tiny_config(use_ngsp=False, use_srm=False, lambda_srm=0.0)
+    model = GeneBertForPreTraining(config)
+    assert not model.genebert.has_region_encoder
+    out = model(**{**make_batch(config), "region_matrix": None})
+    assert out.loss_ngsp is None and out.loss_srm is None
+    assert torch.equal(out.loss, out.loss_mgm)
+
+
+@pytest.mark.parametrize(
+    "objectives,batch_size,lr,steps",
+    [({}, 4, 1e-2, 50), (dict(use_mgm=False, use_ngsp=False), 8, 3e-3, 100)],
+    ids=["all-objectives", "srm-only"],
+)
+def test_one_batch_can_be_overfit(objectives, batch_size, lr, steps):
+    # [CLS] embeddings of a freshly initialised BERT are nearly identical (cosine ~ 1 - 1e-6), so the
+    # matching loss needs more steps than MGM/NGSP to leave log(batch); hence its own case.
+    torch.manual_seed(0)
+    config = tiny_config(**objectives)
+    model = GeneBertForPreTraining(config).train()
+    batch = make_batch(config, batch=batch_size, seed=1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    losses = []
+    for _ in range(steps):
+        loss = model(**batch).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.2 * losses[0], losses[:: steps // 5]
+
+
+def test_classifier_loads_backbone_from_pretraining_dir(tiny_model):
+    pretrain, directory, _ = tiny_model
+    for modality in ("seq", "seq+region"):
+        clf = GeneBertForSequenceClassification.from_pretrained(
+            directory, num_labels=3, task="splice", modality=modality
+        )
+        source = dict(pretrain.genebert.named_parameters())
+        loaded = dict(clf.genebert.named_parameters())
+        assert loaded, modality
+        for name, param in loaded.items():
+            assert torch.equal(param, source[name]), (modality, name)
+        assert clf.genebert.has_region_encoder == (modality == "seq+region")
+
+
+def test_classifier_multi_label_ignores_minus_100():
+    torch.manual_seed(0)
+    config = tiny_config(num_labels=3, task="tfbs", problem_type="multi_label_classification")
+    model = GeneBertForSequenceClassification(config).eval()
+    ids = make_batch(config)["input_ids"]
+    labels = torch.tensor([[1, 0, -100], [0, 1, 1], [-100, -100, -100], [1, 1, 0]])
+    out = model(ids, labels=labels)
+    keep = labels != -100
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(out.logits[keep], labels[keep].float())
+    assert torch.allclose(out.loss, expected)
+    changed = labels.clone()
+    changed[2] = torch.tensor([1, 0, 1])
+    assert not torch.allclose(model(ids, labels=changed).loss, out.loss)
+    assert model(ids).loss is None
+
+
+def test_seq_region_classifier_needs_region_matrix():
+    config = tiny_config(num_labels=2, task="promoter", modality="seq+region")
+    model = GeneBertForSequenceClassification(config)
+    with pytest.raises(ValueError, match="region_matrix"):
+        model(make_batch(config)["input_ids"])

@@ -10,8 +10,9 @@ other than A/C/G/T (N, IUPAC codes such as R/Y/K/M/S/W, anything else) becomes [
 (soft-masked) bases are treated like uppercase.
 
 Encoding is vectorised: bytes are mapped to 0..3 (invalid = 4) by a 256-entry lookup table, the
-k-mer index is a base-4 dot product over a ``sliding_window_view`` and the invalid mask is a
-windowed ``any`` over the same view. No Python loop runs per k-mer.
+k-mer index is built by k shift-and-or passes over shifted views of the code array (a rolling
+base-4 number) and the invalid mask is a windowed ``any`` over a ``sliding_window_view`` of the
+invalid flags. No Python loop runs per k-mer.
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ class KmerTokenizer:
             raise ValueError(f"k must be an integer in 3..6, got {k!r}")
         self.k = int(k)
         self.vocab_size = 4**self.k + self.n_special
-        self._weights = (4 ** np.arange(self.k - 1, -1, -1)).astype(np.int64)  # (k,)
 
     # ------------------------------------------------------------------ vocabulary
     def id_to_token(self, token_id: int) -> str:
@@ -81,12 +81,22 @@ class KmerTokenizer:
     def encode(self, seq: str) -> np.ndarray:
         """Overlapping k-mer ids of ``seq`` without specials: int64 array of shape (max(L-k+1, 0),)."""
         codes = _LUT[np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)]
-        if codes.size < self.k:
+        n = codes.size - self.k + 1
+        if n <= 0:
             return np.zeros(0, dtype=np.int64)
-        windows = sliding_window_view(codes, self.k)  # (n, k) view, no copy
-        ids = windows.astype(np.int64) @ self._weights + self.n_special  # invalid rows fixed below
-        invalid = (windows == _INVALID).any(axis=1)
-        ids[invalid] = self.unk_id
+        # base-4 index by shifted adds (k vector ops over n; 4**6 + 5 fits in int16)
+        invalid = codes == _INVALID
+        digits = np.where(invalid, 0, codes).astype(np.int16)
+        ids = np.zeros(n, dtype=np.int16)
+        for j in range(self.k):  # k <= 6 passes, each vectorised over every k-mer
+            ids <<= 2
+            ids |= digits[j : j + n]
+        # a k-mer is invalid if any of its k bases is: a windowed any over the invalid flags
+        bad = sliding_window_view(invalid, self.k).any(axis=1) if invalid.any() else None
+        ids = ids.astype(np.int64)
+        ids += self.n_special
+        if bad is not None:
+            ids[bad] = self.unk_id
         return ids
 
     def encode_batch(

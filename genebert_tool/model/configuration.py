@@ -8,6 +8,7 @@ transformers 5), so it is saved as ``config.json`` beside the weights and read b
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import field
 from typing import Any
 
@@ -21,6 +22,7 @@ MODALITIES = ("seq", "seq+region")
 TASKS = (None, "promoter", "tfbs", "splice")
 PROBLEM_TYPES = (None, "single_label_classification", "multi_label_classification")
 N_SPECIAL_TOKENS = 5
+_MATRIX_COLUMN = re.compile(r"^([A-Z]{2}\d{4}\.\d+)_.*$")
 
 
 class GeneBertConfig(PretrainedConfig):
@@ -33,8 +35,9 @@ class GeneBertConfig(PretrainedConfig):
 
     Region modality: a pre-training sample is ``n_regions`` (10) consecutive accessible regions; each
     region is summarised by one max motif score per TF, so the region input is a matrix of shape
-    ``(batch, n_regions, n_tfs)``. ``jaspar_release`` and ``motif_ids`` (empty = every CORE vertebrate
-    motif of the release, in ``load_motifs`` order) pin which TFs the columns are.
+    ``(batch, n_regions, n_tfs)``. ``jaspar_release`` and ``motif_ids`` (JASPAR matrix IDs such as
+    "MA0139.1"; ``MotifSet.columns`` names like "MA0139.1_CTCF" are reduced to the ID; empty = every
+    CORE vertebrate motif of the release, in ``load_motifs`` order) pin which TFs the columns are.
 
     How the ``(n_regions, n_tfs)`` matrix becomes the region encoder's input (``region_input``):
 
@@ -118,7 +121,9 @@ class GeneBertConfig(PretrainedConfig):
         super().__post_init__(**kwargs)
         if not self.vocab_size:
             self.vocab_size = 4**self.kmer + N_SPECIAL_TOKENS
-        self.motif_ids = list(self.motif_ids)
+        # accept MotifSet.columns ("MA0139.1_CTCF") as well as matrix IDs; keep the IDs, which
+        # MotifSet.select matches exactly
+        self.motif_ids = [_MATRIX_COLUMN.sub(r"\1", str(m)) for m in self.motif_ids]
         self.label_names = list(self.label_names)
         if self.label_names and len(self.label_names) == self.num_labels:
             self.id2label = dict(enumerate(self.label_names))
