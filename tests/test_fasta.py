@@ -6,7 +6,6 @@ import gzip
 import multiprocessing
 import pickle
 import shutil
-import subprocess
 
 import pytest
 
@@ -162,19 +161,23 @@ def test_fork_safety_and_pickle(tiny_fa):
         assert pool.map(_fetch_in_child, [g] * 4) == ["ACGTACGT"] * 4
 
 
-def test_readonly_directory_puts_index_in_cache(tiny_fa, tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    shutil.copy(tiny_fa, ro / "tiny.fa")
-    ro.chmod(0o555)
-    try:
-        if subprocess.run(["test", "-w", str(ro)]).returncode == 0:
-            pytest.skip("running as a user who can write anywhere (root)")
-        g = Genome(ro / "tiny.fa")
-        assert g.fetch("2", 0, 4) == "TTTT"
-        assert list((tmp_path / "cache").glob("tiny.fa.*.fai"))
-    finally:
-        ro.chmod(0o755)
+def test_unwritable_directory_puts_index_in_cache(tiny_fa, tmp_path, monkeypatch):
+    # Simulated with os.access: chmod does not stop root, who may run the tests.
+    import genebert_tool.genome.fasta as fasta_mod
+
+    monkeypatch.setattr(fasta_mod.os, "access", lambda path, mode: False)
+    g = Genome(tiny_fa)
+    assert g.fetch("2", 0, 4) == "TTTT"
+    assert not (tmp_path / "tiny.fa.fai").exists()
+    assert len(list((tmp_path / "cache").glob("tiny.fa.*.fai"))) == 1
+
+
+def test_length_and_start(tiny_fa):
+    g = Genome(tiny_fa, offsets={"chr1": 50})
+    assert (g.start("1"), g.length("1")) == (50, 74)
+    assert (g.start("2"), g.length("chr2")) == (0, 16)
+    with pytest.raises(InputError, match="not in genome"):
+        g.length("chrY")
 
 
 # -- real data ------------------------------------------------------------------------------

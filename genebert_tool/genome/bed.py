@@ -59,7 +59,7 @@ def parse_bed_line(text: str, lineno: int = 0, genome: Genome | None = None) -> 
         resolved = genome.resolve(chrom)
         if resolved is None:
             raise ValueError(f"contig {chrom!r} not in genome")
-        length = genome.contigs[resolved]
+        length = genome.length(resolved)
         if end > length:
             raise ValueError(f"end ({end}) beyond the end of {resolved} (length {length})")
         chrom = resolved

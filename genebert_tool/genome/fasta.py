@@ -65,6 +65,9 @@ def _decompressed_copy(path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as out, gzip.open(path, "rb") as src:
             shutil.copyfileobj(src, out, length=1 << 20)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; let other users share the cache
         os.replace(tmp, target)  # atomic: concurrent processes race harmlessly
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -111,6 +114,7 @@ class Genome:
         self.offsets = {normalize_chrom(c, self._lengths): int(o) for c, o in offsets.items()}
         if any(o < 0 for o in self.offsets.values()):
             raise InputError("genome offsets must be >= 0", path=str(path))
+        self._ends = {name: self.offsets.get(name, 0) + n for name, n in self._lengths.items()}
         self._resolved: dict[str, str | None] = {}
 
     # -- index / handle management -------------------------------------------------------------
@@ -119,7 +123,12 @@ class Genome:
         """Where the .fai/.gzi live: next to the FASTA if present or writable, else in the cache."""
         fai = Path(str(self._fasta_path) + ".fai")
         gzi = Path(str(self._fasta_path) + ".gzi")
-        have = fai.exists() and (kind != "bgzf" or gzi.exists())
+        mtime = self._fasta_path.stat().st_mtime
+
+        def current(index: Path) -> bool:  # pyfaidx rebuilds (writes) a stale index
+            return index.exists() and index.stat().st_mtime >= mtime
+
+        have = current(fai) and (kind != "bgzf" or current(gzi))
         if have or os.access(self._fasta_path.parent, os.W_OK):
             return {}
         base = cache_dir() / f"{self._fasta_path.name}.{_cache_key(self._fasta_path)}"
@@ -177,7 +186,21 @@ class Genome:
     @property
     def contigs(self) -> dict[str, int]:
         """Contig name -> length in genome coordinates (offset + stored length), in FASTA order."""
-        return {name: self.offsets.get(name, 0) + n for name, n in self._lengths.items()}
+        return dict(self._ends)
+
+    def length(self, chrom: str) -> int:
+        """End of ``chrom`` in genome coordinates (offset + stored length); ``InputError`` if unknown."""
+        name = self.resolve(chrom)
+        if name is None:
+            raise InputError(f"contig {chrom!r} not in genome", path=str(self.path))
+        return self._ends[name]
+
+    def start(self, chrom: str) -> int:
+        """First stored position of ``chrom`` (its offset, usually 0); ``InputError`` if unknown."""
+        name = self.resolve(chrom)
+        if name is None:
+            raise InputError(f"contig {chrom!r} not in genome", path=str(self.path))
+        return self.offsets.get(name, 0)
 
     def resolve(self, chrom: str) -> str | None:
         """The FASTA's name for ``chrom`` (``2`` -> ``chr2`` etc.), or None if the genome lacks it."""
@@ -201,7 +224,8 @@ class Genome:
             raise ValueError(f"fetch: start ({start}) > end ({end})")
         name = self.resolve(chrom)
         if name is None:
-            raise InputError(f"contig {chrom!r} not in genome ({', '.join(list(self._lengths)[:5])}...)", path=str(self.path))
+            known = ", ".join(list(self._lengths)[:5]) + (", ..." if len(self._lengths) > 5 else "")
+            raise InputError(f"contig {chrom!r} not in genome (has {known})", path=str(self.path))
         offset = self.offsets.get(name, 0)
         length = self._lengths[name]
         lo = min(max(start - offset, 0), length)

@@ -228,8 +228,7 @@ def _site(record: pysam.VariantRecord, genome: Genome, line: int) -> VcfSite:
     elif not ref or not _BASES.issuperset(ref):
         site_reason = SKIP_BAD_ALLELE
     else:
-        lo = genome.offsets.get(chrom, 0)
-        if record.start < lo or record.start + len(ref) > genome.contigs[chrom]:
+        if record.start < genome.start(chrom) or record.start + len(ref) > genome.length(chrom):
             site_reason = SKIP_OUTSIDE
         elif not _ref_matches(ref, genome.fetch(chrom, record.start, record.start + len(ref))):
             site_reason = SKIP_REF_MISMATCH
