@@ -126,6 +126,14 @@ def test_truncated_gzip_bed(tmp_path):
         list(iter_bed(p))
 
 
+def test_header_line_hint(tmp_path):
+    p = write(tmp_path, "chrom\tstart\tend\nchr1\t0\t5\n")
+    with pytest.raises(InputError, match=r"x\.bed:1: start is not an integer: 'start' \(a column-header line"):
+        list(iter_bed(p))
+    rejects = RejectLog()
+    assert len(list(iter_bed(p, rejects=rejects))) == 1 and len(rejects) == 1
+
+
 def test_space_separated_bed(tmp_path):
     p = write(tmp_path, "chr1 0 5 a\n")
     assert next(iter_bed(p)).name == "a"

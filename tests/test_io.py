@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from genebert_tool.errors import InputError
-from genebert_tool.genome.io import atomic_write, iter_lines, open_text
+from genebert_tool.genome.io import atomic_write, display_name, iter_lines, open_text, sniff_compression
 
 
 def test_open_text_plain_and_gzip_by_magic(tmp_path):
@@ -106,3 +106,16 @@ def test_atomic_write_error_keeps_old_file(tmp_path):
 def test_open_text_bad_mode(tmp_path):
     with pytest.raises(ValueError, match="mode"):
         open_text(tmp_path / "x", "a")
+
+
+def test_sniff_compression_and_display_name(tmp_path):
+    pysam = pytest.importorskip("pysam")
+    plain = tmp_path / "a.txt"
+    plain.write_text("hello\n" * 10)
+    gz = tmp_path / "a.txt.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    pysam.tabix_compress(str(plain), str(tmp_path / "b.txt.gz"))
+    assert sniff_compression(plain) == "plain"
+    assert sniff_compression(gz) == "gzip"
+    assert sniff_compression(tmp_path / "b.txt.gz") == "bgzf"
+    assert display_name("-") == "<stdin>" and display_name(plain) == str(plain)

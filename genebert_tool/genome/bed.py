@@ -90,9 +90,12 @@ def iter_bed(
         try:
             region = parse_bed_line(text, lineno, genome)
         except ValueError as exc:
+            reason = str(exc)
+            if n_data == 1 and "is not an integer" in reason:
+                reason += " (a column-header line? BED headers must start with '#')"
             if rejects is None:
-                raise InputError(str(exc), path=name, line=lineno) from None
-            rejects.add(name, lineno, str(exc), text)
+                raise InputError(reason, path=name, line=lineno) from None
+            rejects.add(name, lineno, reason, text)
             continue
         yield region
     if n_data == 0:
