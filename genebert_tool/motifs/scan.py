@@ -1,0 +1,360 @@
+"""Vectorised PWM scanning of both strands.
+
+Score of motif ``m`` (length ``L``) at window start ``p`` of sequence ``s``:
+``sum_{j<L} pwm_m[j, s[p+j]]`` — exactly Biopython's ``PSSM.calculate`` (forward strand). The
+reverse strand is scanned with the reverse-complement PWM (``pwm[::-1, ::-1]``), which equals
+``pssm.reverse_complement().calculate(s)``, i.e. the motif read on the minus strand.
+
+Conventions (the caller can rely on them):
+
+* case is ignored (soft-masked repeats are scanned like the rest);
+* ``N`` and any other non-ACGT character contribute **0** to a window's score (Biopython returns
+  NaN for such windows; a feature matrix needs a number). 0 is the expected log-odds of a base
+  drawn from the motif-independent background only in the limit; it is a neutral, documented
+  choice rather than a model of ambiguity;
+* windows lie wholly inside the sequence. A sequence shorter than a motif gets one window at its
+  start, the missing bases counting like ``N`` (so every entry of a matrix is finite).
+
+How it is fast: for each window the score is a sum of ``L`` rows picked from a table of
+``5 L`` rows (one per offset and base, ``N`` = a zero row) whose columns are all motifs of a length
+bucket on both strands. That is ``torch.nn.functional.embedding_bag(mode="sum")``, whose CPU kernel
+(fbgemm) is a JIT-compiled gather-and-add: 4x fewer operations than a one-hot matrix product and
+no im2col copy. Motifs are grouped into buckets of similar length (at most ``_BUCKET_SPAN`` apart),
+shorter ones padded with zero rows, so little work is wasted on padding. Window scores of a batch
+(a few thousand positions) stay in cache and are max-reduced per region at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple, Sequence
+
+import numpy as np
+
+from genebert_tool.motifs.jaspar import MotifSet
+
+_BUCKET_SPAN = 3  # motifs in one bucket differ in length by at most this - 1
+DEFAULT_BATCH_SIZE = 2048  # window starts per batch: the (batch, 2 * motifs) score block stays in L2
+
+_CODES = np.full(256, 4, dtype=np.uint8)
+for _i, _b in enumerate("ACGT"):
+    _CODES[ord(_b)] = _i
+    _CODES[ord(_b.lower())] = _i
+
+
+def encode(sequence: str) -> np.ndarray:
+    """Base codes of a sequence: A=0 C=1 G=2 T=3, anything else (N, IUPAC, '-') = 4. Shape ``(len,)`` uint8."""
+    return _CODES[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)]
+
+
+class MotifHit(NamedTuple):
+    """One motif occurrence: window ``[start, end)`` on the sequence (0-based), ``score`` in bits,
+    ``strand`` ``"+"`` (motif as in JASPAR) or ``"-"`` (its reverse complement)."""
+
+    start: int
+    end: int
+    motif_index: int
+    score: float
+    strand: str
+
+
+@dataclass
+class _Bucket:
+    width: int  # padded motif length of this bucket
+    motif_index: np.ndarray  # (Mb,) positions of the bucket's motifs in the MotifSet
+    lengths: np.ndarray  # (Mb,) true motif lengths
+    table: "torch.Tensor"  # (5 * width, 2 * Mb) float32: row 5 j + base; columns forward then reverse strand
+    row_offsets: "torch.Tensor"  # (width,) int64: 5 * j
+
+
+def _compile(motifs: MotifSet, device: str) -> list[_Bucket]:
+    """Scanner tables for ``motifs`` on ``device``, built once per MotifSet and device."""
+    import torch
+
+    key = ("buckets", str(device))
+    if key in motifs._compiled:
+        return motifs._compiled[key]
+    lengths = motifs.lengths
+    order = np.argsort(lengths, kind="stable")
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and lengths[i] - lengths[groups[-1][0]] < _BUCKET_SPAN:
+            groups[-1].append(int(i))
+        else:
+            groups.append([int(i)])
+    buckets = []
+    for group in groups:
+        width = int(lengths[group].max())
+        table = np.zeros((width, 5, 2 * len(group)), dtype=np.float32)
+        for col, i in enumerate(group):
+            pwm = motifs.pwms[i]
+            length = pwm.shape[0]
+            table[:length, :4, col] = pwm
+            table[:length, :4, len(group) + col] = pwm[::-1, ::-1]  # reverse complement
+        buckets.append(
+            _Bucket(
+                width=width,
+                motif_index=np.array(group, dtype=np.int64),
+                lengths=lengths[group],
+                table=torch.from_numpy(table.reshape(5 * width, -1)).to(device),
+                row_offsets=(torch.arange(width, dtype=torch.int64) * 5).to(device),
+            )
+        )
+    motifs._compiled[key] = buckets
+    return buckets
+
+
+def _window_scores(codes: "torch.Tensor", bucket: _Bucket) -> "torch.Tensor":
+    """Scores of every window start of ``codes`` (flat, N-padded at the end).
+
+    ``codes``: ``(F,)`` int64 on the bucket's device. Returns ``(F - width + 1, 2 * Mb)`` float32,
+    forward-strand columns first.
+    """
+    import torch.nn.functional as F
+
+    rows = codes.unfold(0, bucket.width, 1) + bucket.row_offsets
+    return F.embedding_bag(rows, bucket.table, mode="sum")
+
+
+@dataclass
+class _Piece:
+    """A stretch of window starts ``[0, n_starts)`` of ``codes`` whose maximum goes to ``row``."""
+
+    row: int
+    codes: np.ndarray
+    n_starts: int
+    allow_short: bool  # a motif longer than codes still gets one (N-padded) window at start 0
+
+
+def _segment_max_numpy(y: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Max of ``y[s:e]`` for each (s, e); ``-inf`` where ``s == e``. ``y``: ``(F, C)``.
+
+    A loop of contiguous ``max(axis=0)`` calls: about 4x faster than ``np.maximum.reduceat``
+    along axis 0, and a batch holds only a few pieces.
+    """
+    out = np.full((len(starts), y.shape[1]), -np.inf, dtype=y.dtype)
+    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
+        if end > start:
+            y[start:end].max(axis=0, out=out[i])
+    return out
+
+
+def _segment_max_torch(y: "torch.Tensor", starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Same as ``_segment_max_numpy`` on any torch device (used off the CPU)."""
+    import torch
+
+    lengths = np.empty(2 * len(starts) + 1, dtype=np.int64)
+    lengths[0] = starts[0]
+    lengths[1:-1:2] = ends - starts
+    lengths[2:-1:2] = starts[1:] - ends[:-1]
+    lengths[-1] = y.shape[0] - ends[-1]
+    out = torch.segment_reduce(
+        y, "max", lengths=torch.from_numpy(lengths).to(y.device), axis=0, initial=-float("inf")
+    )
+    return out[1::2].cpu().numpy()
+
+
+def _scan_batch(pieces: list[_Piece], buckets: list[_Bucket], n_motifs: int, device: str) -> np.ndarray:
+    """Per-piece maximum over its window starts and both strands: ``(len(pieces), n_motifs)`` float32."""
+    import torch
+
+    max_width = max(b.width for b in buckets)
+    sizes = np.array([max(len(p.codes), max_width) for p in pieces], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    flat = np.full(int(sizes.sum()) + max_width, 4, dtype=np.uint8)  # trailing N: every start has a window
+    for piece, start in zip(pieces, starts):
+        flat[start : start + len(piece.codes)] = piece.codes
+    codes = torch.from_numpy(flat.astype(np.int64)).to(device)
+    piece_len = np.array([len(p.codes) for p in pieces], dtype=np.int64)
+    n_starts = np.array([p.n_starts for p in pieces], dtype=np.int64)
+    allow_short = np.array([p.allow_short for p in pieces], dtype=bool)
+
+    out = np.empty((len(pieces), n_motifs), dtype=np.float32)
+    for bucket in buckets:
+        # valid window starts per (piece, motif): [0, k)
+        k = np.minimum(n_starts[:, None], piece_len[:, None] - bucket.lengths[None, :] + 1)
+        k = np.where(allow_short[:, None], np.maximum(k, 1), np.maximum(k, 0))
+        k2 = np.concatenate([k, k], axis=1)  # both strands
+        core = k2.min(axis=1)  # starts valid for every motif of the bucket
+        y = _window_scores(codes, bucket)
+        if device == "cpu":
+            y_np = y.numpy()
+            best = _segment_max_numpy(y_np, starts, starts + core)
+        else:
+            best = _segment_max_torch(y, starts, starts + core)
+        extra = int((k2.max(axis=1) - core).max())
+        if extra > 0:  # the few starts valid for the shorter motifs of the bucket only
+            idx = starts[:, None] + core[:, None] + np.arange(extra)[None, :]
+            idx = np.minimum(idx, y.shape[0] - 1)
+            tail = y_np[idx] if device == "cpu" else y[torch.from_numpy(idx).to(y.device)].cpu().numpy()
+            valid = np.arange(extra)[None, :, None] < (k2 - core[:, None])[:, None, :]
+            best = np.maximum(best, np.where(valid, tail, -np.inf).max(axis=1))
+        n = len(bucket.motif_index)
+        out[:, bucket.motif_index] = np.maximum(best[:, :n], best[:, n:])
+    return out
+
+
+def _run_pieces(
+    pieces: list[_Piece], n_rows: int, motifs: MotifSet, device: str, batch_size: int
+) -> np.ndarray:
+    """Maximum per output row over its pieces (rows may own several pieces): ``(n_rows, n_motifs)``."""
+    out = np.full((n_rows, len(motifs)), -np.inf, dtype=np.float32)
+    if len(motifs) == 0 or not pieces:
+        return out
+    buckets = _compile(motifs, device)
+    batch: list[_Piece] = []
+    size = 0
+
+    def flush() -> None:
+        scores = _scan_batch(batch, buckets, len(motifs), device)
+        rows = np.array([p.row for p in batch])
+        np.maximum.at(out, rows, scores)
+
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece.codes)
+        if size >= batch_size:
+            flush()
+            batch, size = [], 0
+    if batch:
+        flush()
+    return out
+
+
+def _split(row: int, codes: np.ndarray, first: int, n_starts: int, allow_short: bool, max_width: int,
+           batch_size: int) -> Iterator[_Piece]:
+    """Window starts ``[first, first + n_starts)`` of ``codes`` as pieces of at most ``batch_size`` starts."""
+    step = max(batch_size, 1)
+    for lo in range(first, first + max(n_starts, 1), step):
+        hi = min(lo + step, first + n_starts)
+        yield _Piece(row, codes[lo : hi + max_width - 1], max(hi - lo, 0), allow_short and lo == first)
+
+
+def _check_device(device: str) -> str:
+    import torch
+
+    device = str(torch.device(device))
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return device
+
+
+def max_scores(
+    sequences: Sequence[str],
+    motifs: MotifSet,
+    *,
+    device: str = "cpu",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> np.ndarray:
+    """Binding affinity: for each sequence and motif, the maximum log-odds (bits) over all window
+    starts and both strands.
+
+    Returns ``(n_sequences, n_motifs)`` float32, columns in ``motifs`` order (``motifs.columns``).
+    ``batch_size``: window starts scored at once (memory ~ ``batch_size * 2 * n_motifs * 4`` bytes
+    per length bucket); long sequences are split into such pieces. N handling: module docstring.
+    """
+    device = _check_device(device)
+    if len(motifs) == 0:
+        return np.zeros((len(sequences), 0), dtype=np.float32)
+    lengths = motifs.lengths
+    max_width, min_width = int(lengths.max()), int(lengths.min())
+    pieces: list[_Piece] = []
+    for row, sequence in enumerate(sequences):
+        codes = encode(sequence)
+        n_starts = max(len(codes) - min_width + 1, 1)
+        pieces.extend(_split(row, codes, 0, n_starts, True, max_width, batch_size))
+    return _run_pieces(pieces, len(sequences), motifs, device, batch_size)
+
+
+def chunk_max_scores(
+    sequences: Sequence[str],
+    motifs: MotifSet,
+    n_chunks: int,
+    *,
+    device: str = "cpu",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> np.ndarray:
+    """Maximum scores per equal chunk of each sequence: ``(n_sequences, n_chunks, n_motifs)`` float32.
+
+    Chunk ``c`` of a sequence of length ``n`` holds the window starts ``[c n // k, (c + 1) n // k)``
+    (``k = n_chunks``); its windows may run into the next chunk (i.e. each chunk is extended by
+    ``motif length - 1``) so no site is lost, and the maximum over chunks equals ``max_scores``.
+    A chunk too short for a motif (near the end, or a sequence shorter than ``k``) gets one window at
+    its start, bases past the sequence counting like N.
+    """
+    device = _check_device(device)
+    if n_chunks < 1:
+        raise ValueError(f"n_chunks must be >= 1, got {n_chunks}")
+    if len(motifs) == 0:
+        return np.zeros((len(sequences), n_chunks, 0), dtype=np.float32)
+    max_width = int(motifs.lengths.max())
+    pieces: list[_Piece] = []
+    for s, sequence in enumerate(sequences):
+        codes = encode(sequence)
+        bounds = [c * len(codes) // n_chunks for c in range(n_chunks + 1)]
+        for c in range(n_chunks):
+            pieces.extend(
+                _split(s * n_chunks + c, codes, bounds[c], bounds[c + 1] - bounds[c], True, max_width, batch_size)
+            )
+    out = _run_pieces(pieces, len(sequences) * n_chunks, motifs, device, batch_size)
+    return out.reshape(len(sequences), n_chunks, len(motifs))
+
+
+def window_scores(sequence: str, motifs: MotifSet, *, device: str = "cpu") -> np.ndarray:
+    """Score of every window of one sequence: ``(2, n_motifs, n_windows)`` float32, strand axis
+    ``[+, -]``; ``n_windows = len(sequence) - min motif length + 1``. Windows that do not fit a
+    (longer) motif are ``-inf``. Meant for short sequences and tests; ``iter_hits`` streams."""
+    device = _check_device(device)
+    codes = encode(sequence)
+    lengths = motifs.lengths
+    n_windows = max(len(codes) - int(lengths.min()) + 1, 0)
+    out = np.full((2, len(motifs), n_windows), -np.inf, dtype=np.float32)
+    for first, block in _iter_window_blocks(codes, motifs, device, 0, n_windows, DEFAULT_BATCH_SIZE):
+        out[:, :, first : first + block.shape[-1]] = block
+    return out
+
+
+def _iter_window_blocks(
+    codes: np.ndarray, motifs: MotifSet, device: str, first: int, n_windows: int, block: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(start, scores)`` with scores ``(2, n_motifs, n)`` for starts ``[start, start + n)``."""
+    import torch
+
+    buckets = _compile(motifs, device)
+    max_width = max(b.width for b in buckets)
+    lengths = motifs.lengths
+    for lo in range(first, first + n_windows, block):
+        hi = min(lo + block, first + n_windows)
+        piece = np.full(hi - lo + max_width - 1 + 1, 4, dtype=np.uint8)
+        part = codes[lo : hi + max_width - 1]
+        piece[: len(part)] = part
+        tensor = torch.from_numpy(piece.astype(np.int64)).to(device)
+        scores = np.empty((2, len(motifs), hi - lo), dtype=np.float32)
+        for bucket in buckets:
+            y = _window_scores(tensor, bucket)[: hi - lo].cpu().numpy().T  # (2 Mb, n)
+            n = len(bucket.motif_index)
+            scores[0, bucket.motif_index] = y[:n]
+            scores[1, bucket.motif_index] = y[n:]
+        starts = np.arange(lo, hi)
+        scores[:, starts[None, :] + lengths[:, None] > len(codes)] = -np.inf
+        yield lo, scores
+
+
+def iter_hits(
+    sequence: str, motifs: MotifSet, threshold: float, *, device: str = "cpu", block: int = 8192
+) -> Iterator[MotifHit]:
+    """Every window scoring ``>= threshold`` bits, on either strand, in order of start, then motif
+    index, then strand (``+`` first). Windows lie wholly inside the sequence. Streams over
+    ``block`` starts at a time, so the sequence may be a whole chromosome."""
+    device = _check_device(device)
+    if len(motifs) == 0:
+        return
+    codes = encode(sequence)
+    lengths = motifs.lengths
+    n_windows = max(len(codes) - int(lengths.min()) + 1, 0)
+    for lo, scores in _iter_window_blocks(codes, motifs, device, 0, n_windows, block):
+        strand, motif, pos = np.nonzero(scores >= threshold)
+        order = np.lexsort((strand, motif, pos))
+        for s, m, p in zip(strand[order], motif[order], pos[order]):
+            start = lo + int(p)
+            yield MotifHit(start, start + int(lengths[m]), int(m), float(scores[s, m, p]), "+-"[s])
