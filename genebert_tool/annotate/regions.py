@@ -1,0 +1,338 @@
+"""BED and FASTA input: one output row per region / record, or per tile with ``--tile``.
+
+Per row, every region-level model scores one window centred on the row; a splice model scores
+one window centred on each position of the row (every ``--step`` bases, default 1) and the row
+gets the maximum over positions, while the per-position values become the splice tracks.
+
+Outputs (``-o PREFIX``):
+
+* BED input: ``PREFIX.bed`` -- the input columns, then one column per output (``#`` header line
+  naming every column; with ``--tile``: ``chrom, start, end, region`` of each tile instead);
+  ``PREFIX.<output>.bed`` -- BED6 view per output, score = round(1000 * p);
+  ``PREFIX.<output>.bw`` (and ``.bedGraph`` with ``--tracks bedgraph``) -- one track per output.
+* FASTA input: ``PREFIX.tsv`` (``name, start, end`` + outputs; one row per record, or per tile),
+  plus tracks along each sequence with ``--tile`` (and for splice models, always).
+* ``PREFIX.rejected.tsv``: every record not scored, with its line and reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from genebert_tool.annotate.models import ScoringModel
+from genebert_tool.annotate.pipeline import (
+    AnnotateOptions,
+    AnnotateSummary,
+    header_comments,
+    output_prefix,
+    progress_bar,
+    rejects_path,
+)
+from genebert_tool.annotate.tracks import TrackSpool
+from genebert_tool.annotate.windows import centred_window, iter_tiles, slice_padded
+from genebert_tool.errors import InputError
+from genebert_tool.genome.io import display_name
+
+BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd", "itemRgb",
+               "blockCount", "blockSizes", "blockStarts")
+NARROWPEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue",
+                      "peak")
+
+
+@dataclass(slots=True)
+class Row:
+    """One output row: the interval scored, its label, and the leading output columns."""
+
+    chrom: str
+    start: int
+    end: int
+    label: str
+    strand: str
+    lead: tuple
+    seq: str | None = None  # FASTA rows: the whole record the row lies on
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def bed_column_names(n: int, narrowpeak: bool) -> list[str]:
+    """Names of the first ``n`` input columns (``colN`` past the known ones)."""
+    known = NARROWPEAK_COLUMNS if narrowpeak and n == len(NARROWPEAK_COLUMNS) else BED_COLUMNS
+    return [known[i] if i < len(known) else f"col{i + 1}" for i in range(n)]
+
+
+def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counter: _Counter, bar) -> Iterator[Row]:
+    from genebert_tool.genome.bed import iter_bed
+
+    name = display_name(options.input)
+    regions = iter_bed(options.input, genome=genome, rejects=None if options.strict else summary.rejects)
+    n_cols = None
+    for region in itertools.islice(regions, options.max_records):
+        bar.update(1)
+        if n_cols is None:
+            n_cols = len(region.fields)
+        elif len(region.fields) != n_cols:
+            reason = f"{len(region.fields)} columns but the first record has {n_cols} (one output layout is needed)"
+            if options.strict:
+                raise InputError(reason, path=name, line=region.line)
+            summary.rejects.add(name, region.line, reason, "\t".join(region.fields))
+            continue
+        counter.n += 1
+        if options.tile:
+            for ts, te in iter_tiles(region.start, region.end, options.tile, options.step or options.tile):
+                yield Row(region.chrom, ts, te, f"{region.chrom}:{ts}-{te}", region.strand,
+                          (region.fields[0], ts, te, region.label))
+        else:
+            yield Row(region.chrom, region.start, region.end, region.label, region.strand, region.fields)
+
+
+def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Counter, bar,
+                sizes: list[tuple[str, int]], unique: bool) -> Iterator[Row]:
+    from genebert_tool.genome.sequences import iter_fasta
+
+    name = display_name(options.input)
+    seen: set[str] = set()
+    for record_name, seq in itertools.islice(iter_fasta(options.input), options.max_records):
+        bar.update(1)
+        if unique:
+            if record_name in seen:
+                reason = f"duplicate sequence name {record_name!r} (tracks need unique names)"
+                if options.strict:
+                    raise InputError(reason, path=name)
+                summary.rejects.add(name, 0, reason, f">{record_name}")
+                continue
+            seen.add(record_name)
+        counter.n += 1
+        sizes.append((record_name, len(seq)))
+        if options.tile:
+            for ts, te in iter_tiles(0, len(seq), options.tile, options.step or options.tile):
+                yield Row(record_name, ts, te, f"{record_name}:{ts}-{te}", ".", (record_name, ts, te), seq)
+        else:
+            yield Row(record_name, 0, len(seq), record_name, ".", (record_name, 0, len(seq)), seq)
+
+
+def _chunks(rows: Iterator[Row], budget: int, cost: Callable[[Row], int]) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    total = 0
+    for row in rows:
+        chunk.append(row)
+        total += cost(row)
+        if total >= budget:
+            yield chunk
+            chunk, total = [], 0
+    if chunk:
+        yield chunk
+
+
+Fetch = Callable[[list[tuple[Row, int, int]]], list[str]]
+
+
+def score_rows(
+    rows: list[Row],
+    models: list[ScoringModel],
+    fetch: Fetch,
+    *,
+    step: int = 1,
+    batch_size: int = 256,
+    piece: int = 2048,
+    position_spools: list[TrackSpool] | None = None,
+) -> tuple[np.ndarray, int]:
+    """Scores ``(len(rows), n_columns)`` float32 for one chunk of rows, and the number of windows.
+
+    Region-level models: one centred window per row. Per-position (splice) models: one window per
+    position (every ``step`` bases), ``piece`` windows at a time; the row value is the maximum and
+    each position's values go to the model's spool in ``position_spools`` (same order as the
+    per-position models), when given.
+    """
+    n_cols = sum(len(m.columns) for m in models)
+    values = np.zeros((len(rows), n_cols), dtype=np.float32)
+    windows = 0
+    off = 0
+    pos_models = [m for m in models if m.per_position]
+    for m in models:
+        k, length = len(m.columns), m.window_bp
+        if not m.per_position:
+            requests = [(r, *centred_window(r.start, r.end, length)) for r in rows]
+            values[:, off : off + k] = m.score(fetch(requests), batch_size=batch_size)
+            windows += len(requests)
+        else:
+            spool = position_spools[pos_models.index(m)] if position_spools else None
+            counts = [len(range(r.start, r.end, step)) for r in rows]
+            row_idx = np.repeat(np.arange(len(rows)), counts)
+            pos = np.concatenate([np.arange(r.start, r.end, step, dtype=np.int64) for r in rows])
+            best = np.full((len(rows), k), -np.inf, dtype=np.float32)
+            half = length // 2
+            for a in range(0, len(pos), piece):
+                ri, pp = row_idx[a : a + piece], pos[a : a + piece]
+                runs = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+                bounds = np.r_[runs, len(ri)]
+                # one fetch per row run, sliced per position: far cheaper than one fetch per window
+                spans = fetch([(rows[ri[s]], int(pp[s]) - half, int(pp[e - 1]) - half + length)
+                               for s, e in zip(bounds[:-1], bounds[1:])])
+                seqs: list[str] = []
+                for (s, e), span in zip(zip(bounds[:-1], bounds[1:]), spans):
+                    base = int(pp[s])
+                    seqs.extend(span[p - base : p - base + length] for p in pp[s:e].tolist())
+                scores = m.score(seqs, batch_size=batch_size)
+                windows += len(seqs)
+                reduced = np.maximum.reduceat(scores, runs, axis=0)
+                best[ri[runs]] = np.maximum(best[ri[runs]], reduced)
+                if spool is not None:
+                    for s, e in zip(bounds[:-1], bounds[1:]):
+                        spool.add(rows[ri[s]].chrom, pp[s:e], pp[s:e] + 1, scores[s:e])
+            values[:, off : off + k] = best
+        off += k
+    return values, windows
+
+
+def run(options: AnnotateOptions, fmt: str, models: list[ScoringModel], genome, summary: AnnotateSummary) -> None:
+    """Annotate a BED or FASTA input (module docstring); fills ``summary``."""
+    from pathlib import Path
+
+    from genebert_tool.annotate.fetch import WindowFetcher
+    from genebert_tool.writers.bed import Bed6Writer, ScoredBedWriter
+    from genebert_tool.writers.tsv import TsvWriter
+
+    prefix = output_prefix(options.output)
+    workdir = Path(prefix).parent
+    pos_step = 1 if options.tile else (options.step or 1)  # --step is the tile step when tiling
+    region_models = [m for m in models if not m.per_position]
+    pos_models = [m for m in models if m.per_position]
+    columns = [c for m in models for c in m.columns]
+    region_columns = [c for m in region_models for c in m.columns]
+    want_tracks = any(t in options.tracks for t in ("bigwig", "bedgraph"))
+    region_tracks = want_tracks and bool(region_models) and (fmt == "bed" or bool(options.tile))
+    pos_tracks = want_tracks and bool(pos_models)
+    comments = header_comments(options, fmt, models)
+    fasta_sizes: list[tuple[str, int]] = []
+    counter = _Counter()
+
+    with contextlib.ExitStack() as stack:
+        bar = stack.enter_context(progress_bar(options, "records"))
+        if fmt == "bed":
+            fetcher = stack.enter_context(WindowFetcher(genome, options.workers))
+
+            def fetch(requests):
+                return fetcher.fetch_many([(r.chrom, s, e) for r, s, e in requests])
+
+            rows = _bed_rows(options, genome, summary, counter, bar)
+        else:
+
+            def fetch(requests):
+                return [slice_padded(r.seq, s, e) for r, s, e in requests]
+
+            rows = _fasta_rows(options, summary, counter, bar, fasta_sizes, unique=region_tracks or pos_tracks)
+
+        region_spool = stack.enter_context(TrackSpool(len(region_columns), workdir)) if region_tracks else None
+        pos_spools = [stack.enter_context(TrackSpool(len(m.columns), workdir)) for m in pos_models] if pos_tracks else []
+        table = None
+        bed6 = []
+        if fmt == "bed" and "bed6" in options.tracks:
+            for col in columns:
+                w = Bed6Writer(f"{prefix}.{col}.bed", comments=comments,
+                               track_line=f'track name="{col}" description="genebert {col}" useScore=1')
+                stack.enter_context(w)
+                bed6.append(w)
+                summary.outputs.append(str(w.path))
+
+        def cost(row: Row) -> int:
+            return len(region_models) + len(pos_models) * len(range(row.start, row.end, pos_step))
+
+        for chunk in _chunks(rows, options.chunk_windows, cost):
+            values, n_windows = score_rows(chunk, models, fetch, step=pos_step, batch_size=options.batch_size,
+                                           piece=options.chunk_windows, position_spools=pos_spools or None)
+            summary.windows += n_windows
+            if table is None:
+                table = _open_table(options, fmt, prefix, chunk[0], columns, comments, ScoredBedWriter, TsvWriter)
+                stack.enter_context(table)
+            for i, row in enumerate(chunk):
+                table.write_row((*row.lead, *values[i].tolist()))
+            if bed6:
+                scores = np.rint(np.clip(values, 0.0, 1.0) * 1000).astype(np.int64)
+                for j, w in enumerate(bed6):
+                    for i, row in enumerate(chunk):
+                        w.write(row.chrom, row.start, row.end, row.label, int(scores[i, j]), row.strand)
+            if region_spool is not None:
+                region_values = _region_part(values, models)
+                for chrom, idx in _chrom_runs(chunk):
+                    region_spool.add(chrom, [chunk[i].start for i in idx], [chunk[i].end for i in idx],
+                                     region_values[idx])
+            summary.rows += len(chunk)
+
+        summary.scored = counter.n
+        summary.records = counter.n + len(summary.rejects)
+        if table is not None:
+            summary.outputs.insert(0, str(table.path))
+        # tracks: chromosome sizes from the FASTA index (BED) or the records (FASTA), in that order
+        chrom_sizes = list(genome.contigs.items()) if fmt == "bed" else fasta_sizes
+        track_sets = []
+        if region_spool is not None:
+            track_sets.append((region_spool, region_columns))
+        track_sets += [(sp, m.columns) for sp, m in zip(pos_spools, pos_models)]
+        for spool, cols in track_sets:
+            if len(spool):
+                summary.outputs += _write_tracks(spool, cols, chrom_sizes, prefix, options.tracks, comments)
+    path = rejects_path(options)
+    if path is not None:
+        summary.rejects.write_tsv(path)
+        summary.outputs.append(path)
+
+
+def _region_part(values: np.ndarray, models: list[ScoringModel]) -> np.ndarray:
+    """The columns of region-level models, in model order."""
+    cols, off = [], 0
+    for m in models:
+        if not m.per_position:
+            cols.extend(range(off, off + len(m.columns)))
+        off += len(m.columns)
+    return values[:, cols]
+
+
+def _chrom_runs(chunk: list[Row]) -> Iterator[tuple[str, list[int]]]:
+    for chrom, group in itertools.groupby(range(len(chunk)), key=lambda i: chunk[i].chrom):
+        yield chrom, list(group)
+
+
+def _open_table(options, fmt, prefix, first: Row, columns, comments, bed_writer, tsv_writer):
+    if fmt == "fasta":
+        return tsv_writer(f"{prefix}.tsv", ["name", "start", "end", *columns], comments=comments)
+    if options.tile:
+        lead = ["chrom", "start", "end", "region"]
+    else:
+        lead = bed_column_names(len(first.lead), "narrowpeak" in options.input.lower())
+    clash = set(lead) & set(columns)
+    cols = [f"genebert.{c}" if c in clash else c for c in columns]
+    return bed_writer(f"{prefix}.bed", [*lead, *cols], comments=comments)
+
+
+def _write_tracks(spool: TrackSpool, columns: list[str], chrom_sizes, prefix: str, formats, comments) -> list[str]:
+    """One bigWig (and/or bedGraph) per column from a spool; returns the paths written."""
+    from genebert_tool.writers.bed import BedGraphWriter
+    from genebert_tool.writers.bigwig import BigWigWriter
+
+    order = [c for c, _ in chrom_sizes]
+    written: list[str] = []
+    with contextlib.ExitStack() as stack:
+        bws = []
+        bgs = []
+        if "bigwig" in formats:
+            bws = [stack.enter_context(BigWigWriter(f"{prefix}.{c}.bw", chrom_sizes)) for c in columns]
+        if "bedgraph" in formats:
+            bgs = [stack.enter_context(BedGraphWriter(f"{prefix}.{c}.bedGraph", comments=comments,
+                                                      track_line=f'track type=bedGraph name="{c}"'))
+                   for c in columns]
+        for chrom, s, e, v in spool.iter_resolved(order):
+            for j in range(len(columns)):
+                if bws:
+                    bws[j].add(chrom, s, e, v[:, j])
+                if bgs:
+                    bgs[j].add(chrom, s, e, v[:, j])
+        written = [str(w.path) for w in bws] + [str(w.path) for w in bgs]
+    return written

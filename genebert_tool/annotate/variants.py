@@ -1,0 +1,196 @@
+"""VCF input: score every ALT on a reference and an alternate window, write an annotated VCF.
+
+Every input record passes through unchanged apart from these INFO fields (documented in the
+output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` field):
+
+* ``GENEBERT=ALLELE|OUTPUT|REF|ALT|DELTA,...`` -- one entry per scored ALT and output: the
+  probability of OUTPUT on the reference window, on the alternate window, and ALT - REF.
+* ``GENEBERT_RISK`` (Number=A) -- the combined risk per ALT (``annotate.risk``), ``.`` if not scored;
+  ``GENEBERT_RISK_OUTPUT`` (Number=A) -- the output it comes from.
+* ``GENEBERT_SKIP=ALLELE|REASON,...`` -- ALTs not scored; REASON is one of ``SKIP_CODES``' values.
+
+Windows: ``annotate.windows.variant_windows`` (substitution; indels re-centred and trimmed). Splice
+models score the window centred on the variant (not a per-position scan).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+
+from genebert_tool.annotate.models import ScoringModel
+from genebert_tool.annotate.pipeline import AnnotateOptions, AnnotateSummary, output_prefix, progress_bar, rejects_path
+from genebert_tool.annotate.risk import combined_risk, deltas
+from genebert_tool.annotate.windows import split_variant_flank, variant_flank_request
+from genebert_tool.errors import InputError
+from genebert_tool.genome import vcf as vcf_reader
+from genebert_tool.genome.io import display_name
+from genebert_tool.writers.vcf import info_safe
+
+#: Reader skip reasons -> the codes written to GENEBERT_SKIP and PREFIX.rejected.tsv.
+SKIP_CODES = {
+    vcf_reader.SKIP_NO_ALT: "NO_ALT",
+    vcf_reader.SKIP_SYMBOLIC: "SYMBOLIC_ALT",
+    vcf_reader.SKIP_BREAKEND: "BREAKEND_ALT",
+    vcf_reader.SKIP_STAR: "SPANNING_DELETION",
+    vcf_reader.SKIP_BAD_ALLELE: "INVALID_ALLELE",
+    vcf_reader.SKIP_SAME: "ALT_EQUALS_REF",
+    vcf_reader.SKIP_NO_CONTIG: "CONTIG_NOT_IN_GENOME",
+    vcf_reader.SKIP_OUTSIDE: "OUTSIDE_GENOME_SEQUENCE",
+    vcf_reader.SKIP_REF_MISMATCH: "REF_MISMATCH",
+}
+
+
+def skip_code(reason: str) -> str:
+    """The INFO-safe code for a reader skip reason."""
+    return SKIP_CODES.get(reason) or info_safe(reason.upper().replace(" ", "_"))
+
+
+def header_lines(options: AnnotateOptions, models: list[ScoringModel]) -> list[str]:
+    """The ``##`` lines added to the output header."""
+    from genebert_tool import __version__
+
+    codes = ", ".join(sorted(set(SKIP_CODES.values())))
+    lines = [
+        '##INFO=<ID=GENEBERT,Number=.,Type=String,Description="GeneBERT variant scores. Format: '
+        "ALLELE|OUTPUT|REF|ALT|DELTA (probability of OUTPUT on the window centred on the reference allele, "
+        'on the window with the ALT allele substituted, and ALT-REF)">',
+        '##INFO=<ID=GENEBERT_RISK,Number=A,Type=Float,Description="GeneBERT combined risk per ALT: the DELTA '
+        "with the largest absolute value over all outputs, keeping its sign (in [-1,1]; . = not scored, "
+        'see GENEBERT_SKIP)">',
+        '##INFO=<ID=GENEBERT_RISK_OUTPUT,Number=A,Type=String,Description="The OUTPUT that GENEBERT_RISK comes '
+        'from">',
+        '##INFO=<ID=GENEBERT_SKIP,Number=.,Type=String,Description="ALT alleles GeneBERT did not score. Format: '
+        f'ALLELE|REASON with REASON one of {codes}">',
+        f'##genebert=<Version="{__version__}",Command="annotate",Task="{options.task}",'
+        f'Genome="{options.genome}",GenomeOffsets="{";".join(options.genome_offsets)}">',
+    ]
+    for m in models:
+        lines.append(
+            f'##genebert_model=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
+            f'Outputs="{"|".join(m.columns)}">'
+        )
+    return lines
+
+
+def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_size: int = 256
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Reference and alternate probabilities, each ``(len(variants), n_columns)`` float32.
+
+    ``fetch([(chrom, start, end), ...]) -> [sequence, ...]``.
+    """
+    n_cols = sum(len(m.columns) for m in models)
+    ref = np.zeros((len(variants), n_cols), dtype=np.float32)
+    alt = np.zeros_like(ref)
+    if not variants:
+        return ref, alt
+    off = 0
+    for m in models:
+        length = m.window_bp
+        flanks = fetch([(v.chrom, *variant_flank_request(v.start, v.ref, length)) for v in variants])
+        pairs = [split_variant_flank(f, len(v.ref), v.alt, length) for f, v in zip(flanks, variants)]
+        probs = m.score([p[0] for p in pairs] + [p[1] for p in pairs], batch_size=batch_size)
+        k = len(m.columns)
+        ref[:, off : off + k] = probs[: len(variants)]
+        alt[:, off : off + k] = probs[len(variants) :]
+        off += k
+    return ref, alt
+
+
+def _site_chunks(sites: Iterator, budget: int, n_models: int) -> Iterator[list]:
+    chunk: list = []
+    cost = 0
+    for site in sites:
+        chunk.append(site)
+        cost += 2 * n_models * len(site.variants)
+        if cost >= budget:
+            yield chunk
+            chunk, cost = [], 0
+    if chunk:
+        yield chunk
+
+
+def _record_label(record, alt: str) -> str:
+    return f"{record.chrom}:{record.pos} {record.ref}>{alt}"
+
+
+def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: AnnotateSummary) -> None:
+    """Annotate a VCF (module docstring); fills ``summary``."""
+    from genebert_tool.annotate.fetch import WindowFetcher
+    from genebert_tool.writers.vcf import VcfWriter
+
+    name = display_name(options.input)
+    columns = [c for m in models for c in m.columns]
+    out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
+    vf = vcf_reader.open_vcf(options.input)
+    try:
+        header_text = str(vf.header)
+        n_header = _n_header_lines(vf, header_text)
+        with contextlib.ExitStack() as stack:
+            bar = stack.enter_context(progress_bar(options, "records"))
+            fetcher = stack.enter_context(WindowFetcher(genome, options.workers))
+            writer = stack.enter_context(VcfWriter(out_path, header_text, header_lines(options, models)))
+            sites = itertools.islice(vcf_reader.iter_vcf(vf, genome), options.max_records)
+            index = 0
+            for chunk in _site_chunks(sites, options.chunk_windows, len(models)):
+                variants = [v for site in chunk for v in site.variants]
+                ref, alt = score_variants(variants, models, fetcher.fetch_many, batch_size=options.batch_size)
+                summary.windows += 2 * len(variants) * len(models)
+                delta = deltas(ref, alt)
+                if len(variants):
+                    risk, which = combined_risk(delta)
+                k = 0
+                for site in chunk:
+                    index += 1
+                    line = site.variants[0].line if site.variants else n_header + index
+                    record = site.record
+                    for alt_allele, reason in site.skips:
+                        code = skip_code(reason)
+                        if options.strict:
+                            raise InputError(f"{code}: {reason} ({_record_label(record, alt_allele)})",
+                                             path=name, line=line)
+                        summary.rejects.add(name, line, f"{code}: {reason}", _record_label(record, alt_allele))
+                    info: list[tuple[str, str | None]] = []
+                    n_alts = len(record.alts or ())
+                    if site.variants:
+                        entries, risks, risk_out = [], ["."] * n_alts, ["."] * n_alts
+                        for v in site.variants:
+                            for j, col in enumerate(columns):
+                                entries.append(f"{info_safe(v.alt)}|{col}|{ref[k, j]:.4f}|{alt[k, j]:.4f}"
+                                               f"|{delta[k, j]:.4f}")
+                            risks[v.allele_index - 1] = f"{risk[k]:.4f}"
+                            risk_out[v.allele_index - 1] = columns[int(which[k])]
+                            k += 1
+                        info += [("GENEBERT", ",".join(entries)), ("GENEBERT_RISK", ",".join(risks)),
+                                 ("GENEBERT_RISK_OUTPUT", ",".join(risk_out))]
+                        summary.scored += 1
+                    if site.skips:
+                        info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
+                    writer.write(str(record), info)
+                    summary.records += 1
+                    bar.update(1)
+            summary.rows = writer.n_records
+        if out_path != "-":
+            summary.outputs.append(out_path)
+            if writer.index_error is None:
+                summary.outputs.append(out_path + ".tbi")
+            else:
+                summary.warnings.append(f"{out_path} is not tabix-indexed ({writer.index_error}); sort the input "
+                                        "(e.g. bcftools sort) to get an index")
+    finally:
+        vf.close()
+    path = rejects_path(options)
+    if path is not None:
+        summary.rejects.write_tsv(path)
+        summary.outputs.append(path)
+
+
+def _n_header_lines(vf, header_text: str) -> int:
+    """Header line count, for the line numbers of records whose ALTs were all skipped."""
+    try:
+        return vcf_reader._header_lines(vf)  # the reader's own count, so line numbers agree
+    except (AttributeError, OSError, ValueError):
+        return len(header_text.splitlines())

@@ -1,0 +1,100 @@
+"""From records to model input windows. Pure coordinate arithmetic plus sequence slicing.
+
+Conventions (0-based half-open everywhere):
+
+* **Centred window.** An interval ``[a, b)`` is scored with the ``L``-bp window
+  ``[m - L//2, m - L//2 + L)`` where ``m = (a + b) // 2``. A 1-bp interval ``[p, p+1)`` therefore
+  puts position ``p`` at index ``L//2`` of the window; an interval of exactly ``L`` bp is its own
+  window. Windows past a sequence end are padded with ``N`` (the tokenizer maps N k-mers to UNK).
+* **Tiles.** ``--tile W --step S`` cuts ``[a, b)`` into ``[a + i*S, a + i*S + W)`` while the tile fits;
+  when ``(b - a - W)`` is not a multiple of ``S`` one last tile ``[b - W, b)`` is added so the
+  whole region is covered. A region shorter than ``W`` gives one tile, the region itself.
+* **Variants.** See :func:`variant_windows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+Fetch = Callable[[str, int, int], str]
+"""``fetch(chrom, start, end) -> str``: upper-case sequence, N-padded outside the contig."""
+
+
+def centred_window(start: int, end: int, length: int) -> tuple[int, int]:
+    """The ``length``-bp window centred on ``[start, end)`` (see module docstring)."""
+    if length <= 0:
+        raise ValueError(f"window length must be positive, got {length}")
+    mid = (start + end) // 2
+    lo = mid - length // 2
+    return lo, lo + length
+
+
+def slice_padded(sequence: str, start: int, end: int) -> str:
+    """``sequence[start:end]`` upper-cased, with ``N`` for indices outside ``[0, len(sequence))``."""
+    n = len(sequence)
+    left = max(0, -start)
+    right = max(0, end - max(n, start))
+    core = sequence[max(0, start) : min(n, end)] if end > 0 and start < n else ""
+    return ("N" * left + core.upper() + "N" * right)[: max(0, end - start)]
+
+
+def iter_tiles(start: int, end: int, tile: int, step: int) -> Iterator[tuple[int, int]]:
+    """Tiles of ``tile`` bp every ``step`` bp covering ``[start, end)`` (see module docstring)."""
+    if tile <= 0 or step <= 0:
+        raise ValueError(f"--tile and --step must be positive (got {tile}, {step})")
+    if end - start <= tile:
+        yield start, end
+        return
+    pos = start
+    last = start
+    while pos + tile <= end:
+        yield pos, pos + tile
+        last = pos
+        pos += step
+    if last + tile < end:
+        yield end - tile, end
+
+
+def iter_positions(start: int, end: int, step: int = 1) -> Iterator[int]:
+    """Positions ``start, start+step, ...`` inside ``[start, end)`` (splice: one window per position)."""
+    if step <= 0:
+        raise ValueError(f"--step must be positive, got {step}")
+    yield from range(start, end, step)
+
+
+def variant_flank_request(start: int, ref: str, length: int) -> tuple[int, int]:
+    """The genome interval :func:`split_variant_flank` needs: ``length`` bp either side of REF."""
+    return start - length, start + len(ref) + length
+
+
+def split_variant_flank(flank: str, ref_len: int, alt: str, length: int) -> tuple[str, str]:
+    """Reference and alternate ``length``-bp windows from ``flank`` (see :func:`variant_windows`).
+
+    ``flank`` is the genome sequence of :func:`variant_flank_request`'s interval.
+    """
+    left, ref_genome, right = flank[:length], flank[length : length + ref_len], flank[length + ref_len :]
+
+    def _centre(allele: str) -> str:
+        full = left + allele + right
+        lo = length + len(allele) // 2 - length // 2
+        return full[lo : lo + length]
+
+    return _centre(ref_genome), _centre(alt.upper())
+
+
+def variant_windows(fetch: Fetch, chrom: str, start: int, ref: str, alt: str, length: int) -> tuple[str, str]:
+    """Reference and alternate ``length``-bp windows for the variant ``ref -> alt`` at ``start``.
+
+    Both are built the same way, by substitution, so SNVs, MNVs and indels share one rule:
+    ``full = left + allele + right`` with ``left = genome[start - length : start]`` and
+    ``right = genome[start + len(ref) : start + len(ref) + length]``; the window is the
+    ``length``-bp slice of ``full`` centred on the allele (allele centre = its first base +
+    ``len(allele)//2``, placed at index ``length//2``). For an SNV the two windows differ in the
+    centre base only; an insertion pushes flanking bases out of both ends, a deletion pulls more
+    flank in. An allele longer than the window is cut to its centre. The reference allele is read
+    from the genome (the VCF's REF was checked against it by the reader).
+
+    Returns ``(ref_window, alt_window)``, each exactly ``length`` characters, upper case.
+    """
+    lo, hi = variant_flank_request(start, ref, length)
+    return split_variant_flank(fetch(chrom, lo, hi), len(ref), alt, length)
