@@ -269,6 +269,63 @@ def evaluate_cmd(model, task, data_files, split, out_dir):
 # ---- annotate (issue 5) ------------------------------------------------------------------
 
 
+@main.command("annotate")
+@click.argument("input_path", metavar="INPUT", type=str)
+@click.option("-o", "--output", required=True, metavar="PREFIX",
+              help="Output prefix: PREFIX.bed / PREFIX.tsv / PREFIX.vcf.gz, PREFIX.<output>.bw, "
+                   "PREFIX.rejected.tsv. '-' writes a VCF to stdout (VCF input only).")
+@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "risk", "all"]), default="all",
+              show_default=True, help="What to score; risk = variant effect over all three models (VCF).")
+@click.option("--model", "models", multiple=True, metavar="NAME|DIR",
+              help="Model name (pretrained/manifest.json) or directory; repeatable with --task all/risk. "
+                   "Default: the shipped genebert-promoter / -tfbs / -splice.")
+@click.option("--genome", type=str, default=None, help="Reference FASTA (plain, bgzip, gzip); needed for BED and VCF.")
+@click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
+              help="Real coordinate of the first base of a FASTA record (e.g. chr22=32000000); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["bed", "vcf", "fasta"]), default=None,
+              help="Input format; by default from the file name. Needed for '-' (stdin).")
+@click.option("--context-bp", type=int, default=None, help="Sequence window in bp (default: each model's window_bp).")
+@click.option("--tile", type=int, default=None, metavar="W", help="Score W-bp tiles across each region/sequence.")
+@click.option("--step", type=int, default=None, metavar="S",
+              help="Tile step (default W); without --tile, the splice position step (default 1).")
+@click.option("--tf", "tfs", multiple=True, metavar="NAME", help="Only these TFBS outputs (repeatable or comma-separated).")
+@click.option("--tracks", default="bigwig,bed6", show_default=True,
+              help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, or 'none'.")
+@click.option("--batch-size", type=int, default=256, show_default=True, help="Windows per model forward pass.")
+@click.option("--workers", type=int, default=0, show_default=True, help="Processes fetching genome windows.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="auto = CUDA (bf16) when available.")
+@click.option("--max-records", type=int, default=None, help="Stop after this many input records.")
+@click.option("--strict", is_flag=True, help="Any rejected record is a fatal error.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@_library_errors
+def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs, tracks,
+                 batch_size, workers, device, max_records, strict, quiet):
+    """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
+
+    \b
+    Examples:
+      genebert annotate peaks.bed --task tfbs --genome hg38.fa -o out
+      genebert annotate genes.bed --task splice --genome hg38.fa -o splice
+      genebert annotate seqs.fa --task promoter --tile 300 --step 100 -o prom
+      genebert annotate calls.vcf.gz --task risk --genome hg38.fa -o annotated
+    """
+    from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
+
+    track_list = tuple(t.strip().lower() for t in tracks.split(",") if t.strip() and t.strip().lower() != "none")
+    options = AnnotateOptions(
+        input=input_path, output=output, task=task, models=tuple(models), genome=genome,
+        genome_offsets=tuple(genome_offsets), format=fmt, context_bp=context_bp, tile=tile, step=step,
+        tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), batch_size=batch_size,
+        workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
+        progress=not quiet,
+    )
+    summary = annotate(options)
+    if not quiet:
+        for line in summary.lines():
+            click.echo(line, err=True)
+
+
 # ---- browse (issue 6) --------------------------------------------------------------------
 
 
