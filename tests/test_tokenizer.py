@@ -123,3 +123,17 @@ def test_save_load(tmp_path):
     path.write_text('{"type": "Other"}')
     with pytest.raises(ValueError):
         KmerTokenizer.from_pretrained(tmp_path / "model")
+
+
+def test_encode_batch_matches_per_sequence_encode():
+    """The batch path encodes the joined sequences once; no k-mer may straddle two sequences."""
+    rng = np.random.default_rng(7)
+    tok = KmerTokenizer(4)
+    seqs = ["".join(rng.choice(list("ACGTN"), size=n)) for n in rng.integers(0, 40, size=50)]
+    enc = tok.encode_batch(seqs, max_len=20)
+    for row, seq in enumerate(seqs):
+        body = tok.encode(seq)[:18].tolist()
+        expected = [tok.cls_id, *body, tok.sep_id]
+        expected += [tok.pad_id] * (20 - len(expected))
+        assert enc["input_ids"][row].tolist() == expected, seq
+        assert enc["attention_mask"][row].sum() == len(body) + 2

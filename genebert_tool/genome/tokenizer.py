@@ -11,8 +11,8 @@ other than A/C/G/T (N, IUPAC codes such as R/Y/K/M/S/W, anything else) becomes [
 
 Encoding is vectorised: bytes are mapped to 0..3 (invalid = 4) by a 256-entry lookup table, the
 k-mer index is built by k shift-and-or passes over shifted views of the code array (a rolling
-base-4 number) and the invalid mask is a windowed ``any`` over a ``sliding_window_view`` of the
-invalid flags. No Python loop runs per k-mer.
+base-4 number) and the invalid mask is a windowed ``any``: the OR of the same k shifted views of the
+invalid flags. No Python loop runs per k-mer (the loop is over the k <= 6 offsets).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["KmerTokenizer", "SPECIAL_TOKENS", "TOKENIZER_FILE"]
 
@@ -84,19 +83,19 @@ class KmerTokenizer:
         n = codes.size - self.k + 1
         if n <= 0:
             return np.zeros(0, dtype=np.int64)
-        # base-4 index by shifted adds (k vector ops over n; 4**6 + 5 fits in int16)
+        # Rolling base-4 number: k shift-and-or passes over shifted views (4**6 + 5 fits in int16),
+        # and a windowed "any" over the invalid flags by OR-ing the same k shifted views.
         invalid = codes == _INVALID
-        digits = np.where(invalid, 0, codes).astype(np.int16)
+        digits = (codes & 3).astype(np.int16)  # invalid (4) -> 0, masked out below
         ids = np.zeros(n, dtype=np.int16)
+        bad = np.zeros(n, dtype=bool)
         for j in range(self.k):  # k <= 6 passes, each vectorised over every k-mer
             ids <<= 2
             ids |= digits[j : j + n]
-        # a k-mer is invalid if any of its k bases is: a windowed any over the invalid flags
-        bad = sliding_window_view(invalid, self.k).any(axis=1) if invalid.any() else None
+            bad |= invalid[j : j + n]
         ids = ids.astype(np.int64)
         ids += self.n_special
-        if bad is not None:
-            ids[bad] = self.unk_id
+        ids[bad] = self.unk_id
         return ids
 
     def encode_batch(
@@ -122,33 +121,50 @@ class KmerTokenizer:
         attention = np.zeros((batch, max_len), dtype=np.int64)
         token_type = np.zeros((batch, max_len), dtype=np.int64)
         budget = max_len - n_specials
-        for row, seq in enumerate(seqs):  # one loop per sequence; the k-mer work is vectorised
-            a = self.encode(seq)
-            if pairs is None:
-                a = a[:budget]
-                parts = [np.array([self.cls_id]), a, np.array([self.sep_id])]
-                n_a = len(a) + 2
-            else:
-                b = self.encode(pairs[row])
-                len_a, len_b = len(a), len(b)
-                excess = len_a + len_b - budget
-                if excess > 0:  # "longest first" truncation, as BERT does, in closed form
-                    if abs(len_a - len_b) >= excess:
-                        if len_a >= len_b:
-                            len_a -= excess
-                        else:
-                            len_b -= excess
-                    else:  # both end up near budget/2 (both were longer than that)
-                        len_b = budget // 2
-                        len_a = budget - len_b
-                a, b = a[:len_a], b[:len_b]
-                parts = [np.array([self.cls_id]), a, np.array([self.sep_id]), b, np.array([self.sep_id])]
-                n_a = len(a) + 2
-            ids = np.concatenate(parts)
-            input_ids[row, : len(ids)] = ids
-            attention[row, : len(ids)] = 1
-            token_type[row, n_a : len(ids)] = 1
+        input_ids[:, 0] = self.cls_id
+        if pairs is None:
+            self._fill_single(seqs, budget, input_ids, attention)
+            return {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": token_type}
+        for row, seq in enumerate(seqs):  # one loop per pair; the k-mer work is vectorised
+            a, b = self.encode(seq), self.encode(pairs[row])
+            len_a, len_b = len(a), len(b)
+            excess = len_a + len_b - budget
+            if excess > 0:  # "longest first" truncation, as BERT does, in closed form
+                if abs(len_a - len_b) >= excess:
+                    if len_a >= len_b:
+                        len_a -= excess
+                    else:
+                        len_b -= excess
+                else:  # both end up near budget/2 (both were longer than that)
+                    len_b = budget // 2
+                    len_a = budget - len_b
+            n_a = len_a + 2
+            end = n_a + len_b + 1
+            input_ids[row, 1 : n_a - 1] = a[:len_a]
+            input_ids[row, n_a - 1] = self.sep_id
+            input_ids[row, n_a : end - 1] = b[:len_b]
+            input_ids[row, end - 1] = self.sep_id
+            token_type[row, n_a:end] = 1
+            attention[row, :end] = 1
         return {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": token_type}
+
+    def _fill_single(self, seqs: Sequence[str], budget: int, input_ids: np.ndarray, attention: np.ndarray) -> None:
+        """Write ``[CLS] a [SEP]`` rows for the whole batch with one ``encode`` of the joined sequences.
+
+        No separator is needed between sequences: k-mers that would straddle two of them are simply
+        never gathered (sequence i owns the k-mers starting at its first L_i - k + 1 positions).
+        """
+        parts = [seq[: budget + self.k - 1] for seq in seqs]  # only the k-mers that fit
+        if not parts:
+            return
+        lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        n_kmers = np.maximum(lengths - self.k + 1, 0)
+        all_ids = self.encode("".join(parts))
+        seq_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+        for row, (start, n) in enumerate(zip(seq_start, n_kmers.tolist())):  # slice copies only
+            input_ids[row, 1 : n + 1] = all_ids[start : start + n]
+            input_ids[row, n + 1] = self.sep_id
+            attention[row, : n + 2] = 1
 
     # ------------------------------------------------------------------ decoding
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:
