@@ -113,6 +113,12 @@ def _site_chunks(sites: Iterator, budget: int, n_models: int) -> Iterator[list]:
         yield chunk
 
 
+def _f4(x: float) -> str:
+    """Four decimals, without the ``-0.0000`` that rounding a tiny negative delta gives."""
+    text = f"{float(x):.4f}"
+    return "0.0000" if text == "-0.0000" else text
+
+
 def _record_label(record, alt: str) -> str:
     return f"{record.chrom}:{record.pos} {record.ref}>{alt}"
 
@@ -159,9 +165,9 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
                         entries, risks, risk_out = [], ["."] * n_alts, ["."] * n_alts
                         for v in site.variants:
                             for j, col in enumerate(columns):
-                                entries.append(f"{info_safe(v.alt)}|{col}|{ref[k, j]:.4f}|{alt[k, j]:.4f}"
-                                               f"|{delta[k, j]:.4f}")
-                            risks[v.allele_index - 1] = f"{risk[k]:.4f}"
+                                entries.append(f"{info_safe(v.alt)}|{col}|{_f4(ref[k, j])}|{_f4(alt[k, j])}"
+                                               f"|{_f4(delta[k, j])}")
+                            risks[v.allele_index - 1] = _f4(risk[k])
                             risk_out[v.allele_index - 1] = columns[int(which[k])]
                             k += 1
                         info += [("GENEBERT", ",".join(entries)), ("GENEBERT_RISK", ",".join(risks)),

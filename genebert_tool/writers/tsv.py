@@ -23,7 +23,10 @@ def format_value(value: object) -> str:
         return "."
     if isinstance(value, float) or type(value).__name__.startswith("float"):
         v = float(value)  # numpy float32/64 too
-        return "." if math.isnan(v) else FLOAT_FORMAT.format(v)
+        if math.isnan(v):
+            return "."
+        text = FLOAT_FORMAT.format(v)
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
     return str(value)
 
 
