@@ -65,7 +65,7 @@ def write_vcf(path: Path) -> Path:
         rec = out.new_record(contig="chr1", start=149, alleles=("A", "G", "T"), id="rs1")
         rec.info["GENEBERT"] = ("G|promoter|0.2|0.5|0.3", "T|promoter|0.2|0.1|-0.45", "G|tfbs|0.1|0.1|0")
         out.write(rec)
-        rec = out.new_record(contig="chr1", start=3000, alleles=("C", "<DEL>"))
+        rec = out.new_record(contig="chr1", start=3000, stop=3001, alleles=("C", "<DEL>"))
         rec.info["GENEBERT_SKIP"] = ("<DEL>|symbolic_allele",)
         out.write(rec)
     return path
