@@ -14,7 +14,6 @@ returns ``{baseline name: metrics dict}`` computed on ``test``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -211,12 +210,9 @@ class BestPwmBaseline:
         """``(n, 2)`` float32; column 1 is monotone in the chosen motif's max log-odds score."""
         if self.index is None:
             raise RuntimeError("BestPwmBaseline.predict_proba called before fit")
-        try:
-            single = dataclasses.replace(
-                self.motifs, ids=[self.motif_id], names=[self.motif_name], pwms=[self.motifs.pwms[self.index]]
-            )
-            column = self._scores(sequences, single)[:, [0]]
-        except TypeError:  # not a dataclass: score with the whole set, keep the chosen column
+        if hasattr(self.motifs, "subset"):  # genebert_tool.motifs.MotifSet: score the one motif only
+            column = self._scores(sequences, self.motifs.subset([self.index]))[:, [0]]
+        else:
             column = self._scores(sequences, self.motifs)[:, [self.index]]
         return self._calibration.predict_proba(column).astype(np.float32)
 
