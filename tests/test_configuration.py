@@ -65,3 +65,20 @@ def test_region_input_layouts():
 def test_motif_columns_reduce_to_matrix_ids():
     config = named_config("tiny", motif_ids=["MA0139.1_CTCF", "MA0002.2", "MA0003.3_TFAP2A"], n_tfs=3)
     assert config.motif_ids == ["MA0139.1", "MA0002.2", "MA0003.3"]
+
+
+def test_from_pretrained_overrides_rebuild_derived_fields(tmp_path):
+    named_config("tiny").save_pretrained(tmp_path / "backbone")
+    config = GeneBertConfig.from_pretrained(
+        tmp_path / "backbone", task="splice", label_names=["neither", "donor", "acceptor"],
+        motif_ids=["MA0139.1_CTCF"], n_tfs=1,
+    )
+    assert config.num_labels == 3 and config.id2label == {0: "neither", 1: "donor", 2: "acceptor"}
+    assert config.motif_ids == ["MA0139.1"] and config.task == "splice"
+    config.save_pretrained(tmp_path / "task")
+    relabelled = GeneBertConfig.from_pretrained(tmp_path / "task", num_labels=2)
+    assert relabelled.num_labels == 2 and relabelled.label_names == []
+    with pytest.raises(ValueError):
+        GeneBertConfig.from_pretrained(tmp_path / "backbone", region_input="crop")
+    with pytest.raises(ValueError):
+        GeneBertConfig.from_pretrained(tmp_path / "backbone", label_names=["a", "b"], num_labels=3)

@@ -120,8 +120,8 @@ def test_loss_switches():
     config = tiny_config(use_ngsp=False, use_srm=False, lambda_srm=0.0)
     model = GeneBertForPreTraining(config)
     assert not model.genebert.has_region_encoder
-    out = model(**{**make_batch(config), "region_matrix": None})
-    assert out.loss_ngsp is None and out.loss_srm is None
+    out = model(**make_batch(config))  # the region matrix is ignored without a region encoder
+    assert out.loss_ngsp is None and out.loss_srm is None and out.logits_per_sequence is None
     assert torch.equal(out.loss, out.loss_mgm)
 
 
@@ -160,6 +160,10 @@ def test_classifier_loads_backbone_from_pretraining_dir(tiny_model):
         for name, param in loaded.items():
             assert torch.equal(param, source[name]), (modality, name)
         assert clf.genebert.has_region_encoder == (modality == "seq+region")
+    named = GeneBertForSequenceClassification.from_pretrained(
+        directory, task="splice", label_names=["neither", "donor", "acceptor"]
+    )
+    assert named.classifier.out_features == 3 and named.config.id2label[1] == "donor"
 
 
 def test_classifier_multi_label_ignores_minus_100():
@@ -183,3 +187,16 @@ def test_seq_region_classifier_needs_region_matrix():
     model = GeneBertForSequenceClassification(config)
     with pytest.raises(ValueError, match="region_matrix"):
         model(make_batch(config)["input_ids"])
+
+
+@pytest.mark.slow
+def test_paper_config_builds_and_runs():
+    """BERT-base over 6-mers + Swin-B on the 224 x 224 resized region image (the paper's layout)."""
+    config = named_config("paper")
+    model = GeneBertForPreTraining(config).eval()
+    n_params = sum(p.numel() for p in model.parameters())
+    assert 150e6 < n_params < 250e6  # BERT-base (~86M + 4101-token vocab) + Swin-B (~87M)
+    batch = make_batch(config, batch=2, length=16)
+    with torch.no_grad():
+        out = model(**batch)
+    assert out.logits_per_sequence.shape == (2, 2) and torch.isfinite(out.loss)

@@ -101,3 +101,12 @@ def test_seq_region_builds_motif_matrix(tmp_path):
 def test_resolve_device():
     assert resolve_device("cpu").type == "cpu"
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.gpu
+def test_cuda_bf16_matches_cpu(tmp_path):
+    _, path = save_task_model(tmp_path / "splice", task="splice", num_labels=3)
+    cpu = Predictor.from_pretrained(path, device="cpu").predict(SEQS)
+    gpu_predictor = Predictor.from_pretrained(path, device="auto")
+    assert gpu_predictor.device.type == "cuda"
+    np.testing.assert_allclose(gpu_predictor.predict(SEQS), cpu, atol=2e-2)  # bf16 autocast

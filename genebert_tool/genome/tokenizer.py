@@ -187,7 +187,6 @@ class KmerTokenizer:
         letters = np.frombuffer(_BASES.encode(), dtype=np.uint8)[digits]
         letters[unknown] = ord("N")
         out = np.concatenate([letters[0], letters[1:, -1]]) if len(letters) > 1 else letters[0]
-        # an [UNK] k-mer's last base may be known from an earlier/later k-mer; keep it simple: N
         return out.tobytes().decode("ascii")
 
     # ------------------------------------------------------------------ persistence
@@ -214,7 +213,7 @@ class KmerTokenizer:
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
-            raise
+            raise  # the caller reports a missing file in its own terms
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: cannot read tokenizer: {exc}") from exc
         if data.get("type") != "KmerTokenizer" or list(data.get("special_tokens", [])) != list(SPECIAL_TOKENS):

@@ -7,6 +7,7 @@ transformers 5), so it is saved as ``config.json`` beside the weights and read b
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import field
@@ -116,8 +117,14 @@ class GeneBertConfig(PretrainedConfig):
     model_version: str = ""
 
     def __post_init__(self, **kwargs: Any) -> None:
-        if kwargs.get("num_labels") is None and self.label_names and kwargs.get("id2label") is None:
-            kwargs["num_labels"] = len(self.label_names)
+        if self.label_names:
+            # label names decide the label count: rebuild id2label before the base class derives num_labels
+            wanted = kwargs.get("num_labels")
+            if wanted is not None and wanted != len(self.label_names):
+                raise ValueError(f"{len(self.label_names)} label_names but num_labels={wanted}")
+            kwargs.pop("num_labels", None)
+            self.id2label = dict(enumerate(self.label_names))
+            self.label2id = {name: i for i, name in self.id2label.items()}
         super().__post_init__(**kwargs)
         if not self.vocab_size:
             self.vocab_size = 4**self.kmer + N_SPECIAL_TOKENS
@@ -125,13 +132,28 @@ class GeneBertConfig(PretrainedConfig):
         # MotifSet.select matches exactly
         self.motif_ids = [_MATRIX_COLUMN.sub(r"\1", str(m)) for m in self.motif_ids]
         self.label_names = list(self.label_names)
-        if self.label_names and len(self.label_names) == self.num_labels:
-            self.id2label = dict(enumerate(self.label_names))
-            self.label2id = {name: i for i, name in self.id2label.items()}
         self.region_depths = [int(d) for d in self.region_depths]
         self.region_num_heads = [int(h) for h in self.region_num_heads]
         self.region_native_patch = [int(p) for p in self.region_native_patch]
         self.validate()
+
+    @classmethod
+    def from_dict(cls, config_dict: dict[str, Any], **kwargs: Any) -> "GeneBertConfig":
+        """As ``PretrainedConfig.from_dict``, but GeneBERT fields passed as keyword arguments (e.g.
+        ``from_pretrained(backbone_dir, task="splice", label_names=[...])``) go through the constructor,
+        so derived fields (``num_labels``, ``id2label``, matrix IDs) are rebuilt and validated."""
+        config_dict = dict(config_dict)
+        own = {f.name for f in dataclasses.fields(cls)} - {f.name for f in dataclasses.fields(PretrainedConfig)}
+        moved = {key for key in kwargs if key in own}
+        for key in moved:
+            config_dict[key] = kwargs.pop(key)
+        if "label_names" in moved or "num_labels" in kwargs:
+            config_dict.pop("id2label", None)  # the saved label map belongs to the old head
+            config_dict.pop("label2id", None)
+        if "num_labels" in kwargs and "label_names" not in moved:
+            if len(config_dict.get("label_names") or []) != kwargs["num_labels"]:
+                config_dict["label_names"] = []
+        return super().from_dict(config_dict, **kwargs)
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first inconsistent field."""

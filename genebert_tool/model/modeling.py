@@ -217,6 +217,8 @@ class GeneBertForPreTraining(GeneBertPreTrainedModel):
         ``ngsp_labels`` (batch,): 1 = segment b follows a, 0 = random (-100 ignored).
         Without ``mlm_labels`` the MGM logits are computed where ``input_ids == [MASK]``."""
         cfg = self.config
+        if not self.genebert.has_region_encoder:
+            region_matrix = None  # use_srm=False: sequence-only pre-training ignores the region modality
         out = self.genebert(input_ids, attention_mask, token_type_ids, region_matrix)
         # Scoring only masked positions skips the (n_tokens x vocab) decoder for ~85% of the tokens.
         selected = (mlm_labels != IGNORE_INDEX) if mlm_labels is not None else (input_ids == KmerTokenizer.mask_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +32,21 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+@contextlib.contextmanager
+def _quiet_loading():
+    """transformers' "Loading weights" bar only when stderr is a terminal (house rule for bars)."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    if was_enabled and not sys.stderr.isatty():
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 class Predictor:
@@ -81,7 +97,8 @@ class Predictor:
         if config.task is None:
             raise ModelError(f"{model_dir}: a pre-training backbone (config.task is null), not a task model")
         try:
-            model = GeneBertForSequenceClassification.from_pretrained(model_dir, config=config)
+            with _quiet_loading():
+                model = GeneBertForSequenceClassification.from_pretrained(model_dir, config=config)
             tokenizer = KmerTokenizer.from_pretrained(model_dir)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(f"{model_dir}: cannot load model: {exc}") from exc
