@@ -1,0 +1,91 @@
+"""trainer.evaluate: metrics.json keys, report.md, ROC/PR PNGs; splice split; published AUC table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from genebert_tool.cli import main
+from genebert_tool.errors import ModelError
+from trainer.evaluate import evaluate_model, published_deepbind_aucs, write_curves, write_report
+from trainer.finetune import FinetuneConfig, finetune
+from trainer.metrics import METRIC_KEYS
+
+TINY = dict(kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, projection_dim=16)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _toy_splice(path: Path, n: int, seed: int) -> Path:
+    """UCI-format toy splice file: donors carry GT at 20-21, acceptors AG at 18-19, neither neither."""
+    rng = np.random.default_rng(seed)
+    classes = ["N", "EI", "IE"]
+    with open(path, "w") as fh:
+        for i in range(n):
+            cls = classes[i % 3]
+            s = list(rng.choice(list("AC"), size=40))  # no G/T: only the planted site has GT/AG
+            if cls == "EI":
+                s[20:22] = ["G", "T"]
+                s[22:26] = list("AAGT")
+            elif cls == "IE":
+                s[18:20] = ["A", "G"]
+                s[10:18] = list("TTTTTTTT")
+            fh.write(f"{cls},  TOY-{i},   {''.join(s)}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def splice_model(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("splice")
+    data = _toy_splice(tmp / "toy_splice.data", 600, 0)
+    cfg = FinetuneConfig(task="splice", model_overrides=dict(TINY), max_steps=60, eval_every=30, warmup_steps=4,
+                         batch_size=32, lr=3e-3, eval_batch_size=128)
+    finetune(cfg, [data], [], tmp / "model")
+    return tmp / "model", data
+
+
+def test_evaluate_splice_writes_everything(splice_model, tmp_path: Path):
+    model, data = splice_model
+    m = evaluate_model(model, "splice", data, tmp_path / "ev", split="test")
+    saved = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    for key in (*METRIC_KEYS, "top_k_accuracy", "model_name", "model_version", "split"):
+        assert key in saved, key
+    assert saved == json.loads(json.dumps(m))
+    split = json.loads((model / "split.json").read_text())
+    assert m["n"] == len(split["lines"]["test"]) and m["split"] == "test"
+    assert m["accuracy"] > 0.6
+    for png in ("roc.png", "pr.png"):
+        assert (tmp_path / "ev" / png).read_bytes()[:8] == PNG_MAGIC
+    report = (tmp_path / "ev" / "report.md").read_text()
+    assert "top_k_accuracy" in report and f"{m['mcc']:.4f}" in report
+
+
+def test_evaluate_cli_and_wrong_task(splice_model, tmp_path: Path):
+    model, data = splice_model
+    res = CliRunner().invoke(main, ["evaluate", "--model", str(model), "--task", "splice", "--data", str(data),
+                                    "--split", "dev", "-o", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cli" / "metrics.json").is_file()
+    with pytest.raises(ModelError, match="not a 'promoter' model"):
+        evaluate_model(model, "promoter", data, tmp_path / "x")
+
+
+def test_published_deepbind_aucs(real_data: Path):
+    pub = published_deepbind_aucs()
+    assert pub["CTCFL_K562_CTCFL_(SC-98982)_HudsonAlpha"] == {"DeepBind": 0.97344, "DeepBind*": 0.98674}
+    assert pub["CTCF_A549_CTCF_UW"]["DeepBind"] == pytest.approx(0.98582)
+    assert len(pub) >= 500
+
+
+def test_write_curves_and_report_for_baselines(tmp_path: Path):
+    y = np.array([0, 1, 0, 1, 1, 0])
+    s = np.array([0.2, 0.7, 0.4, 0.9, 0.3, 0.1])
+    paths = write_curves({"toy": (y, s)}, tmp_path)
+    assert [p.name for p in paths] == ["roc.png", "pr.png"]
+    assert all(p.read_bytes()[:8] == PNG_MAGIC for p in paths)
+    write_report({"model_name": "baseline", "task": "tfbs", "n": 6, "accuracy": 0.5, "auc": 0.9}, tmp_path)
+    assert json.loads((tmp_path / "metrics.json").read_text())["auc"] == 0.9
+    assert "| auc | 0.9000 |" in (tmp_path / "report.md").read_text()

@@ -1,0 +1,136 @@
+"""trainer.finetune end to end on a tiny model: a loadable directory, multi-task, refusal, CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from genebert_tool.cli import main
+from trainer.finetune import FinetuneConfig, finetune
+from trainer.metrics import OneClassPredictionError
+
+TINY = dict(kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, projection_dim=16)
+
+
+def _tiny_cfg(task: str, **kw) -> FinetuneConfig:
+    base = dict(task=task, model_overrides=dict(TINY), max_steps=40, eval_every=20, warmup_steps=4,
+                batch_size=32, lr=3e-3, eval_batch_size=128)
+    return FinetuneConfig(**{**base, **kw})
+
+
+def _toy_csv(path: Path, n: int, seed: int, *, motif: str = "TATAAAAG", only_positive: bool = False) -> Path:
+    """Separable toy data: positives carry ``motif`` at a fixed place, negatives are random."""
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as fh:
+        fh.write("sequence,label\n")
+        for i in range(n):
+            label = 1 if only_positive else i % 2
+            s = list(rng.choice(list("ACGT"), size=40))
+            if label:
+                s[15 : 15 + len(motif)] = list(motif)
+            fh.write(f"{''.join(s)},{label}\n")
+    return path
+
+
+def _toy_deepbind(path: Path, n: int, seed: int, motif: str) -> Path:
+    """A DeepBind-format _AC file (positives only) whose positives carry ``motif`` twice."""
+    rng = np.random.default_rng(seed)
+    with gzip.open(path, "wt") as fh:
+        fh.write("FoldID\tEventID\tseq\tBound\n")
+        for i in range(n):
+            s = list(rng.choice(list("ACGT"), size=50))
+            s[5 : 5 + len(motif)] = list(motif)
+            s[30 : 30 + len(motif)] = list(motif)
+            fh.write(f"A\tseq_{i:05d}_peak\t{''.join(s)}\t1\n")
+    return path
+
+
+def test_finetune_writes_loadable_model(tmp_path: Path):
+    from genebert_tool.model.predictor import Predictor
+
+    train = _toy_csv(tmp_path / "train.csv", 400, 0)
+    dev = _toy_csv(tmp_path / "dev.csv", 100, 1)
+    out = tmp_path / "model"
+    summary = finetune(_tiny_cfg("promoter"), [train], [dev], out)
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "finetune_config.json", "split.json",
+                 "dev_metrics.json", "train_log.jsonl"):
+        assert (out / name).is_file(), name
+    assert summary["dev_metrics"]["n"] == 100
+    assert summary["dev_metrics"]["auc"] > 0.8  # the motif is trivial to find
+    pred = Predictor.from_pretrained(out, device="cpu")
+    assert pred.task == "promoter" and pred.output_names == ["promoter"] and pred.window_bp == 40
+    probs = pred.predict(["A" * 40, "C" * 15 + "TATAAAAG" + "G" * 17])
+    assert probs.shape == (2, 1) and ((probs >= 0) & (probs <= 1)).all()
+    saved = json.loads((out / "finetune_config.json").read_text())
+    assert saved["model_overrides"]["kmer"] == 3 and saved["seed"] == 0
+    events = [json.loads(line)["event"] for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert events[0] == "start" and events[-1] == "done" and "eval" in events
+
+
+def test_finetune_is_deterministic(tmp_path: Path):
+    train = _toy_csv(tmp_path / "train.csv", 400, 0)
+    dev = _toy_csv(tmp_path / "dev.csv", 100, 1)
+    a = finetune(_tiny_cfg("promoter"), [train], [dev], tmp_path / "a")
+    b = finetune(_tiny_cfg("promoter"), [train], [dev], tmp_path / "b")
+    assert a["dev_metrics"]["auc"] == b["dev_metrics"]["auc"]
+    assert (tmp_path / "a/model.safetensors").read_bytes() == (tmp_path / "b/model.safetensors").read_bytes()
+
+
+def test_one_class_model_is_refused_and_not_saved(tmp_path: Path):
+    train = _toy_csv(tmp_path / "train.csv", 200, 0, only_positive=True)  # learns "always 1"
+    dev = _toy_csv(tmp_path / "dev.csv", 60, 1)
+    out = tmp_path / "model"
+    with pytest.raises(OneClassPredictionError, match="refusing"):
+        finetune(_tiny_cfg("promoter", max_steps=30, eval_every=10), [train], [dev], out)
+    assert not (out / "model.safetensors").exists() and not (out / "config.json").exists()
+
+
+def test_multitask_tfbs_with_shuffled_negatives(tmp_path: Path):
+    from genebert_tool.model.predictor import Predictor
+
+    files = [
+        _toy_deepbind(tmp_path / "TFA_K562_TFA_(x)_Lab_AC.seq.gz", 200, 0, "GGGCGGGGC"),
+        _toy_deepbind(tmp_path / "TFB_HepG2_TFB_Lab_AC.seq.gz", 200, 1, "TTGCGCAA"),
+    ]
+    out = tmp_path / "tfbs"
+    s = finetune(_tiny_cfg("tfbs", max_steps=60, eval_every=30, dev_fraction=0.2), files, [], out)
+    assert s["selection_metric"] == "auc"
+    assert set(s["dev_metrics"]["per_output"]) == {"TFA_K562", "TFB_HepG2"}
+    assert s["dev_metrics"]["auc"] > 0.7
+    pred = Predictor.from_pretrained(out, device="cpu")
+    assert pred.output_names == ["TFA_K562", "TFB_HepG2"] and pred.multi_label
+    split = json.loads((out / "split.json").read_text())
+    assert split["kind"] == "deepbind_ac" and split["dev_fraction"] == 0.2
+
+
+def test_cli_finetune_and_refusal_of_test_folds(tmp_path: Path, real_data: Path):
+    train = _toy_csv(tmp_path / "train.csv", 300, 0)
+    dev = _toy_csv(tmp_path / "dev.csv", 100, 1)
+    cfg = tmp_path / "ft.json"
+    cfg.write_text(json.dumps(dict(model_overrides=TINY, max_steps=30, eval_every=15, warmup_steps=3, lr=3e-3, batch_size=32)))
+    runner = CliRunner()
+    res = runner.invoke(main, ["finetune", "--task", "promoter", "--config", str(cfg), "--train", str(train),
+                               "--dev", str(dev), "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m" / "model.safetensors").is_file()
+
+    b_fold = real_data / "tfbs/deepbind_encode/CTCFL_K562_CTCFL_(SC-98982)_HudsonAlpha_B.seq.gz"
+    res = runner.invoke(main, ["finetune", "--task", "tfbs", "--config", str(cfg), "--train", str(b_fold),
+                               "-o", str(tmp_path / "bad")])
+    assert res.exit_code == 1 and "test fold" in res.output
+    res = runner.invoke(main, ["finetune", "--task", "tfbs", "--train", str(tmp_path / "none_*.seq.gz"), "-o", str(tmp_path / "x")])
+    assert res.exit_code != 0 and "no file matches" in res.output
+
+
+def test_config_rejects_unknown_settings(tmp_path: Path):
+    from genebert_tool.errors import InputError
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"learning_rate": 1e-3}))
+    with pytest.raises(InputError, match="learning_rate"):
+        FinetuneConfig.from_json(bad)
