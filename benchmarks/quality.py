@@ -146,9 +146,9 @@ def run_deepbind(args, data: Path) -> dict:
     predictor, genebert_reason = load_genebert("genebert-tfbs")
     motifs = None
     if "best_pwm" in args.baselines:
-        from trainer.baselines import _motif_tools
+        from genebert_tool.motifs.jaspar import load_motifs
 
-        motifs = _motif_tools()[0]("JASPAR2018")
+        motifs = load_motifs("JASPAR2018")
     rows, missing = [], []
     for k, stem in enumerate(stems):
         t0 = time.perf_counter()
@@ -194,6 +194,7 @@ def run_deepbind(args, data: Path) -> dict:
     return {
         "rows": rows,
         "missing_published": missing,
+        "n_motifs": len(motifs) if motifs is not None else None,
         "genebert_model": "genebert-tfbs" if predictor is not None else None,
         "genebert_unavailable_reason": genebert_reason,
     }
@@ -217,9 +218,9 @@ def run_gue(args, data: Path) -> dict:
         dev = list(read_gue_csv(data / rel / "dev.csv.gz"))
         names = [b for b in args.baselines if task == "tfbs" or b != "best_pwm"]
         if "best_pwm" in names and motifs is None:
-            from trainer.baselines import _motif_tools
+            from genebert_tool.motifs.jaspar import load_motifs
 
-            motifs = _motif_tools()[0]("JASPAR2018")
+            motifs = load_motifs("JASPAR2018")
         results = fit_baselines(task, train, dev, seed=args.seed, motifs=motifs, names=names,
                                 cnn_options={"epochs": args.epochs})
         row = {"task": name, "n_train": len(train), "n_train_available": len(train_all), "n_dev": len(dev)}

@@ -99,17 +99,13 @@ def test_learns_planted_motif_not_shuffled_labels(make):
 
 
 def test_best_pwm_picks_the_planted_tf():
-    from trainer.baselines import _motif_tools
+    from genebert_tool.motifs.jaspar import load_motifs
 
-    load_motifs, _ = _motif_tools()
     motifs = load_motifs("JASPAR2018")
     # a small candidate set keeps the test fast; CTCF must win over unrelated motifs
     keep = [i for i, n in enumerate(motifs.names) if n.upper() in {"CTCF", "GATA1", "SP1", "FOXA1", "MYC", "REST", "TBP"}]
     assert any(motifs.names[i].upper() == "CTCF" for i in keep)
-    import dataclasses
-
-    subset = dataclasses.replace(motifs, ids=[motifs.ids[i] for i in keep], names=[motifs.names[i] for i in keep],
-                                 pwms=[motifs.pwms[i] for i in keep])
+    subset = motifs.subset(keep)
     ctcf = next(i for i in keep if motifs.names[i].upper() == "CTCF")
     consensus = "".join("ACGT"[j] for j in np.asarray(motifs.pwms[ctcf]).argmax(axis=1))
     train, test = _planted(200, seed=4, site=consensus), _planted(200, seed=5, site=consensus)

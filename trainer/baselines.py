@@ -154,17 +154,11 @@ class KmerLogisticBaseline:
 # best single PWM
 # --------------------------------------------------------------------------------------------
 def _motif_tools() -> tuple[Any, Any]:
-    """(load_motifs, max_scores) from genebert_tool.motifs; a private pyjaspar/torch fallback
-    is used only while that package is not importable."""
-    try:
-        from genebert_tool.motifs.jaspar import load_motifs
-        from genebert_tool.motifs.scan import max_scores
+    """(load_motifs, max_scores) from genebert_tool.motifs, imported lazily (torch-only path)."""
+    from genebert_tool.motifs.jaspar import load_motifs
+    from genebert_tool.motifs.scan import max_scores
 
-        return load_motifs, max_scores
-    except ImportError:
-        from trainer import _pwm_fallback
-
-        return _pwm_fallback.load_motifs, _pwm_fallback.max_scores
+    return load_motifs, max_scores
 
 
 class BestPwmBaseline:
@@ -210,10 +204,7 @@ class BestPwmBaseline:
         """``(n, 2)`` float32; column 1 is monotone in the chosen motif's max log-odds score."""
         if self.index is None:
             raise RuntimeError("BestPwmBaseline.predict_proba called before fit")
-        if hasattr(self.motifs, "subset"):  # genebert_tool.motifs.MotifSet: score the one motif only
-            column = self._scores(sequences, self.motifs.subset([self.index]))[:, [0]]
-        else:
-            column = self._scores(sequences, self.motifs)[:, [self.index]]
+        column = self._scores(sequences, self.motifs.subset([self.index]))[:, [0]]
         return self._calibration.predict_proba(column).astype(np.float32)
 
 
