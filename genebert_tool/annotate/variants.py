@@ -16,7 +16,12 @@ models score the window centred on the variant (not a per-position scan).
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
+import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterator
 
 import numpy as np
@@ -131,7 +136,8 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
     name = display_name(options.input)
     columns = [c for m in models for c in m.columns]
     out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
-    vf = vcf_reader.open_vcf(options.input)
+    spooled = _spool_python_stdin(options.input)
+    vf = vcf_reader.open_vcf(spooled or options.input)
     try:
         header_text = str(vf.header)
         n_header = _n_header_lines(vf, header_text)
@@ -188,10 +194,32 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
                                         "(e.g. bcftools sort) to get an index")
     finally:
         vf.close()
+        if spooled:
+            os.unlink(spooled)
     path = rejects_path(options)
     if path is not None:
         summary.rejects.write_tsv(path)
         summary.outputs.append(path)
+
+
+def _spool_python_stdin(source: str) -> str | None:
+    """htslib reads ``-`` from file descriptor 0. When ``sys.stdin`` is not backed by it (an embedding
+    application, click's test runner), copy it to a temporary file and read that instead."""
+    if source != "-":
+        return None
+    try:
+        if sys.stdin.fileno() == 0:
+            return None
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass
+    fd, path = tempfile.mkstemp(prefix=".genebert-stdin-", suffix=".vcf")
+    with os.fdopen(fd, "wb") as out:
+        data = getattr(sys.stdin, "buffer", None)
+        if data is not None:
+            shutil.copyfileobj(data, out)
+        else:
+            out.write(sys.stdin.read().encode())
+    return path
 
 
 def _n_header_lines(vf, header_text: str) -> int:

@@ -1,0 +1,263 @@
+"""``genebert annotate`` end to end (CliRunner) with tiny random task models on real data,
+and the bad inputs users actually have: each gives a message or a recorded reject, never a traceback."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pyBigWig
+import pysam
+import pytest
+from click.testing import CliRunner
+
+from annotate_helpers import build_tiny_models
+from genebert_tool.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    import torch
+
+    torch.set_num_threads(1)
+    return build_tiny_models(tmp_path_factory.mktemp("models"))
+
+
+def _run(args, input=None):
+    result = CliRunner().invoke(main, ["annotate", *map(str, args)], input=input)
+    text = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert "Traceback" not in text, text
+    return result, text
+
+
+def _table(path):
+    header, rows = None, []
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("#chrom") or line.startswith("name\t"):
+            header = line.lstrip("#").split("\t")
+        elif line and not line.startswith(("#", "track")):
+            rows.append(line.split("\t"))
+    return header, rows
+
+
+def test_bed_to_bed_and_bigwig_on_real_regions(real_data, hg38_chr2, tiny, tmp_path):
+    src = real_data / "regions" / "encode_rampage_rpeaks.hg38_windows.bed"  # chr2 and chr22 rows
+    result, text = _run([src, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"],
+                         "--tf", "CTCF,SP1", "-o", tmp_path / "rp"])
+    assert result.exit_code == 0, text
+    assert "54 records read, 42 scored, 12 rejected" in text
+    header, rows = _table(tmp_path / "rp.bed")
+    assert header[-2:] == ["MA0139.1_CTCF", "MA0079.3_SP1"] and len(header) == 12 + 2
+    src_rows = [ln.split("\t") for ln in src.read_text().splitlines() if ln.startswith("chr2\t")]
+    assert [r[:12] for r in rows] == src_rows
+    lines = (tmp_path / "rp.bed").read_text().splitlines()
+    assert any("name=" in ln and "version=test" in ln and "task=tfbs" in ln for ln in lines if ln.startswith("#model"))
+    assert any(f"genome={hg38_chr2}" in ln for ln in lines if ln.startswith("#genebert"))
+    rejected = (tmp_path / "rp.rejected.tsv").read_text().splitlines()[1:]
+    assert len(rejected) == 12 and all("chr22" in r and "not in genome" in r for r in rejected)
+    for col in ("MA0139.1_CTCF", "MA0079.3_SP1"):
+        bw = pyBigWig.open(str(tmp_path / f"rp.{col}.bw"))
+        assert list(bw.chroms()) == ["chr2"]
+        j = header.index(col)
+        regions = [(int(r[1]), int(r[2]), float(r[j])) for r in rows]
+        for s, e, v in regions:
+            covering = [(abs((s + e) // 2 + 0.5 - (a + b) / 2), w) for a, b, w in regions if a <= (s + e) // 2 < b]
+            want = min(covering)[1]
+            assert bw.values("chr2", (s + e) // 2, (s + e) // 2 + 1)[0] == pytest.approx(want, abs=6e-5)
+        bw.close()
+    assert not list(tmp_path.glob("rp.MA0491*"))  # --tf restricted the outputs
+
+
+def test_all_tasks_with_tiles_and_splice_positions(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "pe.bed"
+    bed.write_text("chr2\t1860151\t1860261\tMYT1L_PE\t0\t-\n")
+    result, text = _run([bed, "--genome", hg38_chr2, "--task", "all", "--model", tiny["promoter"], "--model",
+                         tiny["tfbs"], "--model", tiny["splice"], "--tile", "50", "--step", "25",
+                         "--tracks", "bigwig,bedgraph", "-o", tmp_path / "a"])
+    assert result.exit_code == 0, text
+    header, rows = _table(tmp_path / "a.bed")
+    assert header[4:] == ["promoter", "tfbs.MA0139.1_CTCF", "tfbs.MA0491.1_JUND", "tfbs.MA0079.3_SP1",
+                          "splice.donor", "splice.acceptor"]
+    assert [(int(r[1]), int(r[2])) for r in rows] == [(1860151, 1860201), (1860176, 1860226), (1860201, 1860251),
+                                                      (1860211, 1860261)]
+    bw = pyBigWig.open(str(tmp_path / "a.splice.donor.bw"))
+    per_base = np.array(bw.values("chr2", 1860151, 1860261))
+    assert not np.isnan(per_base).any()  # one value per position
+    for r in rows:
+        s, e = int(r[1]), int(r[2])
+        assert float(r[-2]) == pytest.approx(per_base[s - 1860151 : e - 1860151].max(), abs=6e-5)
+    bw.close()
+    assert (tmp_path / "a.promoter.bedGraph").exists() and not list(tmp_path.glob("a.*.bed6"))
+
+
+def test_fasta_to_tsv_and_tiled_bigwig(hg38_chr2, tiny, tmp_path):
+    import pyfaidx
+
+    chrom = pyfaidx.Fasta(str(hg38_chr2), as_raw=True)["chr2"]
+    fa = tmp_path / "seqs.fa"
+    fa.write_text(f">tss_region\n{chrom[264600:265000]}\n>exon\n{chrom[1792270:1792514]}\n")
+    result, text = _run([fa, "--task", "promoter", "--model", tiny["promoter"], "-o", tmp_path / "f"])
+    assert result.exit_code == 0, text
+    header, rows = _table(tmp_path / "f.tsv")
+    assert header == ["name", "start", "end", "promoter"]
+    assert [(r[0], r[2]) for r in rows] == [("tss_region", "400"), ("exon", "244")]
+    result, text = _run([fa, "--task", "promoter", "--model", tiny["promoter"], "--tile", "100", "-o", tmp_path / "t"])
+    assert result.exit_code == 0, text
+    bw = pyBigWig.open(str(tmp_path / "t.promoter.bw"))
+    assert bw.chroms() == {"tss_region": 400, "exon": 244}
+    _, rows = _table(tmp_path / "t.tsv")
+    for name, s, e, v in rows:
+        c = (int(s) + int(e)) // 2
+        assert bw.values(name, c, c + 1)[0] == pytest.approx(float(v), abs=6e-5)
+    bw.close()
+
+
+def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny, tmp_path):
+    src = EXAMPLES / "variants.vcf"
+    result, text = _run([src, "--genome", hg38_chr2, "--task", "risk", "--model", tiny["promoter"], "--model",
+                         tiny["tfbs"], "--model", tiny["splice"], "-o", tmp_path / "v.vcf.gz"])
+    assert result.exit_code == 0, text
+    assert (tmp_path / "v.vcf.gz.tbi").exists()
+    out = pysam.VariantFile(str(tmp_path / "v.vcf.gz"))
+    for key in ("GENEBERT", "GENEBERT_RISK", "GENEBERT_RISK_OUTPUT", "GENEBERT_SKIP"):
+        assert key in out.header.info
+    assert any(r.key == "genebert_model" for r in out.header.records)
+    records = list(out)
+    inp = list(pysam.VariantFile(str(src)))
+    assert [(r.chrom, r.pos, r.ref, r.alts) for r in records] == [(r.chrom, r.pos, r.ref, r.alts) for r in inp]
+    n_outputs = 6
+    reasons = {}
+    for rec in records:
+        skipped = {e.split("|")[0]: e.split("|")[1] for e in rec.info.get("GENEBERT_SKIP", ())}
+        reasons.update({rec.id: skipped})
+        risks = rec.info.get("GENEBERT_RISK", (None,) * len(rec.alts))
+        scored = [e.split("|")[0] for e in rec.info.get("GENEBERT", ())]
+        for alt, risk in zip(rec.alts, risks):
+            assert (alt in skipped) != (risk is not None), (rec.id, alt)  # scored xor explained
+            if risk is not None:
+                assert scored.count(alt) == n_outputs and -1 <= risk <= 1
+    assert reasons["ref_mismatch"] == {"T": "REF_MISMATCH"}
+    assert reasons["contig_not_in_genome"] == {"G": "CONTIG_NOT_IN_GENOME"}
+    assert reasons["symbolic"] == {"<DEL>": "SYMBOLIC_ALT"}
+    assert reasons["poison_exon_snv_and_star"] == {"*": "SPANNING_DELETION"}
+    assert reasons["multiallelic_snv"] == {} and reasons["insertion"] == {} and reasons["deletion"] == {}
+    rejected = (tmp_path / "v.rejected.tsv").read_text().splitlines()[1:]
+    assert len(rejected) == 4 and all(r.split("\t")[1].isdigit() for r in rejected)
+
+
+def test_vcf_stdin_to_stdout(hg38_chr2, tiny):
+    text_in = (EXAMPLES / "variants.vcf").read_text()
+    result = CliRunner().invoke(main, ["annotate", "-", "--format", "vcf", "--genome", str(hg38_chr2), "--task",
+                                       "tfbs", "--model", str(tiny["tfbs"]), "-o", "-", "-q"], input=text_in)
+    assert result.exit_code == 0, result.output
+    lines = [ln for ln in result.stdout.splitlines() if not ln.startswith("#")]
+    assert len(lines) == sum(1 for ln in text_in.splitlines() if not ln.startswith("#"))
+    assert lines[0].split("\t")[7].startswith("GENEBERT=A|MA0139.1_CTCF|")
+
+
+# ---- bad inputs --------------------------------------------------------------------------------
+
+
+def _bed_args(bed, hg38_chr2, tiny, out):
+    return [bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", out, "-q"]
+
+
+def test_malformed_line_rejected_or_fatal_with_strict(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "bad.bed"
+    bed.write_text("chr2\t100\t200\nchr2\tten\t300\nchr2\t400\t500\n")
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    assert result.exit_code == 0, text
+    rejected = (tmp_path / "o.rejected.tsv").read_text().splitlines()[1:]
+    assert len(rejected) == 1 and rejected[0].split("\t")[1] == "2" and "not an integer" in rejected[0]
+    result, text = _run([*_bed_args(bed, hg38_chr2, tiny, tmp_path / "s"), "--strict"])
+    assert result.exit_code == 1 and "bad.bed:2" in text and "start is not an integer" in text
+    assert not list(tmp_path.glob("s.*"))
+
+
+def test_unknown_contigs_only_is_an_error(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "chr7.bed"
+    bed.write_text("chr7\t100\t200\nchrX\t5\t50\n")
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    assert result.exit_code == 1 and "no record could be scored" in text and "not in genome" in text
+    assert len((tmp_path / "o.rejected.tsv").read_text().splitlines()) == 3
+
+
+def test_chr_prefix_mismatch_is_resolved(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "nochr.bed"
+    bed.write_text("2\t1000\t1100\tr1\n")
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    assert result.exit_code == 0, text
+    _, rows = _table(tmp_path / "o.bed")
+    assert rows[0][0] == "2"  # input column kept
+    bw = pyBigWig.open(str(tmp_path / "o.MA0139.1_CTCF.bw"))
+    assert bw.values("chr2", 1050, 1051)[0] == pytest.approx(float(rows[0][4]), abs=6e-5)  # track on FASTA name
+    bw.close()
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\ntrack name=x\n"])
+def test_empty_input(hg38_chr2, tiny, tmp_path, content):
+    bed = tmp_path / "empty.bed"
+    bed.write_text(content)
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    assert result.exit_code == 1 and "no records" in text
+    assert not list(tmp_path.glob("o.*"))
+
+
+def test_gzip_and_crlf_inputs(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "r.bed.gz"
+    with gzip.open(bed, "wt", newline="") as fh:
+        fh.write("chr2\t1000\t1100\ta\r\nchr2\t2000\t2100\tb\r\n")
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    assert result.exit_code == 0, text
+    _, rows = _table(tmp_path / "o.bed")
+    assert [r[3] for r in rows] == ["a", "b"]  # no stray \r in names
+    broken = tmp_path / "t.bed.gz"
+    broken.write_bytes(bed.read_bytes()[:-12])
+    result, text = _run(_bed_args(broken, hg38_chr2, tiny, tmp_path / "b"))
+    assert result.exit_code == 1 and "gzip" in text
+
+
+def test_usage_errors(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr2\t1000\t1100\n")
+    cases = [
+        ([bed, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"], "--genome"),
+        ([bed, "--genome", hg38_chr2, "--task", "risk", "-o", tmp_path / "o"], "needs VCF"),
+        (["-", "--genome", hg38_chr2, "-o", tmp_path / "o"], "--format"),
+        ([tmp_path / "r.txt", "--genome", hg38_chr2, "-o", tmp_path / "o"], "--format"),
+        ([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tmp_path / "nope", "-o", tmp_path / "o"],
+         "nope"),
+        ([bed, "--genome", hg38_chr2, "--task", "promoter", "--model", tiny["tfbs"], "-o", tmp_path / "o"],
+         "trained for task 'tfbs'"),
+        ([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "--tf", "FOXA1",
+          "-o", tmp_path / "o"], "no such output"),
+        ([bed, "--genome", tmp_path / "missing.fa", "--model", tiny["tfbs"], "--task", "tfbs", "-o",
+          tmp_path / "o"], "not found"),
+        ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "-o", tmp_path / "no" / "o"],
+         "does not exist"),
+        ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "--tile", "0", "-o",
+          tmp_path / "o"], "positive"),
+    ]
+    for args, message in cases:
+        result, text = _run(args)
+        assert result.exit_code != 0 and message in text, (args, text)
+
+
+def test_missing_default_model_fails_clearly(hg38_chr2, tmp_path, monkeypatch):
+    monkeypatch.setenv("GENEBERT_PRETRAINED", str(tmp_path))  # an empty registry
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr2\t1000\t1100\n")
+    result, text = _run([bed, "--genome", hg38_chr2, "--task", "tfbs", "-o", tmp_path / "o"])
+    assert result.exit_code == 1 and "default model for --task tfbs is not available" in text
+
+
+def test_malformed_vcf_record(hg38_chr2, tiny, tmp_path):
+    vcf = tmp_path / "bad.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "chr2\t1000\t.\tA\tG\t.\t.\t.\nchr2\tx\n")
+    result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"])
+    assert result.exit_code == 1 and "bad.vcf:4" in text
+    assert not list(tmp_path.glob("o.*"))
