@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,12 +164,14 @@ async def test_table_row_jumps_and_sorts(files):
         table = app.browser.query_one(ItemTable)
         # The BED's four good records, then the VCF's two, in file order.
         assert table.row_count == 6
-        await pilot.press("t", "down", "enter")  # second row: geneB
+        # The start view holds the <DEL> only: the cursor waits on its row.
+        assert table.item_at_cursor().name == "chr1:3001C><DEL>"
+        await pilot.press("t", "ctrl+home", "down", "enter")  # second row: geneB
         assert app.browser.locus == Locus("chr1", 150, 400)
         assert "9.5" in str(app.browser.query_one(DetailPanel).render())
         await pilot.press("s")  # largest score first
         assert [table.get_row_at(i)[0] for i in range(3)] == ["geneB", "geneA", "geneD"]
-        await pilot.press("home", "enter")
+        await pilot.press("ctrl+home", "enter")
         assert app.browser.locus == Locus("chr1", 150, 400)
         await pilot.press("s")  # smallest first: rs1 (delta -0.45) leads, unscored rows last
         assert table.get_row_at(0)[0] == "rs1" and table.get_row_at(5)[0] == "chr1:3001C><DEL>"
@@ -210,3 +214,14 @@ async def test_help_overlay_and_sequence_track(files):
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert app.screen is app.browser
+
+
+def test_browse_help_does_not_import_textual():
+    code = (
+        "import sys; from click.testing import CliRunner; from genebert_tool.cli import main; "
+        "r = CliRunner().invoke(main, ['browse', '--help']); "
+        "assert r.exit_code == 0 and '1-based' in r.output, r.output; "
+        "assert 'textual' not in sys.modules and 'torch' not in sys.modules"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

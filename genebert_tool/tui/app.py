@@ -50,9 +50,9 @@ class BrowserApp(App[None]):
     def browser(self) -> BrowserScreen:
         return self._browser
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._browser = BrowserScreen(self.track_set)
-        self.push_screen(self._browser)
+        await self.push_screen(self._browser)  # mounted before any loader reports back
         if not self.paths:
             self.report_error("no files given: genebert browse FILE [FILE ...]")
         for index, path in enumerate(self.paths):
@@ -73,13 +73,13 @@ class BrowserApp(App[None]):
         else:
             self.call_from_thread(self._loaded, index, track)
 
-    def _loaded(self, index: int, track: Track) -> None:
+    async def _loaded(self, index: int, track: Track) -> None:
         self._slots[index] = track
         self.track_set.tracks[:] = [t for t in self._slots if t is not None]
         skipped = getattr(track, "skipped", 0)
         if skipped:
             self.notify(f"{track.name}: {skipped:,} malformed lines skipped", severity="warning")
-        self._browser.tracks_changed()
+        await self._browser.tracks_changed()
         self._one_done()
 
     def _load_failed(self, message: str) -> None:
@@ -90,6 +90,7 @@ class BrowserApp(App[None]):
         self._pending -= 1
         if self._pending == 0:
             self._browser.go(self._start_locus())
+            self._browser.describe_first_in_view()
 
     def _start_locus(self) -> Locus:
         """``--locus`` if it parses, else the first feature, else the start of the first contig."""

@@ -123,13 +123,11 @@ class BrowserScreen(Screen):
 
     # ---- tracks -------------------------------------------------------------------------------
 
-    def tracks_changed(self) -> None:
+    async def tracks_changed(self) -> None:
         """Rebuild the track widgets and the table after a file finished loading."""
         area = self.query_one("#tracks")
-        for widget in list(area.query(TrackWidget)):
-            widget.remove()
-        widgets = [TrackWidget(t.name, t.kind, k) for k, t in enumerate(self.tracks.tracks)]
-        area.mount_all(widgets)
+        await area.remove_children(TrackWidget)
+        await area.mount_all(TrackWidget(t.name, t.kind, k) for k, t in enumerate(self.tracks.tracks))
         self.query_one(ItemTable).set_items(self.tracks.items())
         if self.locus is not None:
             self.call_after_refresh(self.redraw)
@@ -224,6 +222,18 @@ class BrowserScreen(Screen):
         self.go(item.locus(self.tracks.length(item.chrom)))
         self.anchor, self.anchor_locus = item, self.locus
         self.query_one(DetailPanel).show_item(item)
+        self.query_one(ItemTable).move_to(item)
+
+    def describe_first_in_view(self) -> None:
+        """Point the table and the detail panel at the first feature or variant in the view."""
+        if self.locus is None:
+            return
+        for view in self.tracks.view(self.locus, 1):
+            items = getattr(view, "items", ())
+            if items:
+                self.query_one(DetailPanel).show_item(items[0])
+                self.query_one(ItemTable).move_to(items[0])
+                return
 
     def action_focus_locus(self) -> None:
         self.count = ""

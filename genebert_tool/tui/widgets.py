@@ -271,6 +271,13 @@ class ItemTable(DataTable):
         self.set_items(scored + [i for i in self.items.values() if i.score is None])
         self.sort_descending = not desc
 
+    def move_to(self, item: Item) -> None:
+        """Put the cursor on ``item``'s row (the detail panel follows through Highlighted)."""
+        for key, candidate in self.items.items():
+            if candidate is item:
+                self.move_cursor(row=self.get_row_index(key), animate=False)
+                return
+
     def item_at_cursor(self) -> Item | None:
         if not self.row_count:
             return None
