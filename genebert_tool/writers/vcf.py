@@ -33,6 +33,12 @@ class VcfWriter:
         self.bgzip = self.path.endswith((".gz", ".bgz"))
         self.index_error: str | None = None
         self.n_records = 0
+        lines = [line for line in header_text.splitlines() if line]
+        if not lines or not lines[-1].startswith("#CHROM"):
+            raise ValueError("VCF header text must end with the #CHROM line")
+        for line in extra_header_lines:
+            if not line.startswith("##"):
+                raise ValueError(f"extra header line must start with '##': {line!r}")
         if self.path == "-":
             self._tmp = None
             self._fh = sys.stdout
@@ -47,12 +53,6 @@ class VcfWriter:
                 self._fh = pysam.BGZFile(tmp, "wb")
             else:
                 self._fh = open(tmp, "wb")  # noqa: SIM115 - closed in close()/abort()
-        lines = [line for line in header_text.splitlines() if line]
-        if not lines or not lines[-1].startswith("#CHROM"):
-            raise ValueError("VCF header text must end with the #CHROM line")
-        for line in extra_header_lines:
-            if not line.startswith("##"):
-                raise ValueError(f"extra header line must start with '##': {line!r}")
         self._write("\n".join(lines[:-1] + list(extra_header_lines) + lines[-1:]) + "\n")
 
     def _write(self, text: str) -> None:
