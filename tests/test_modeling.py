@@ -200,3 +200,21 @@ def test_paper_config_builds_and_runs():
     with torch.no_grad():
         out = model(**batch)
     assert out.logits_per_sequence.shape == (2, 2) and torch.isfinite(out.loss)
+
+
+def test_padding_does_not_change_outputs(tiny_model):
+    """The attention mask reaches BERT's (sdpa) attention: [PAD] tokens are invisible."""
+    from genebert_tool.genome.tokenizer import KmerTokenizer
+
+    model = tiny_model[0]
+    tok = KmerTokenizer(model.config.kmer)
+    seqs = ["ACGTTGCAAGGCTTACG", "GATTACAGATTACAGATTACAGATTACA"]
+    short = {k: torch.from_numpy(v) for k, v in tok.encode_batch(seqs, max_len=30).items()}
+    long = {k: torch.from_numpy(v) for k, v in tok.encode_batch(seqs, max_len=60).items()}
+    with torch.no_grad():
+        a, b = model.genebert(**short), model.genebert(**long)
+        no_mask = model.genebert(long["input_ids"], torch.ones_like(long["input_ids"]))
+    assert torch.allclose(a.pooler_output, b.pooler_output, atol=1e-5)
+    assert torch.allclose(a.last_hidden_state, b.last_hidden_state[:, :30], atol=1e-5)
+    # control: attending to the padding does change the token states
+    assert (a.last_hidden_state - no_mask.last_hidden_state[:, :30]).abs().max() > 1e-3

@@ -130,7 +130,10 @@ class Predictor:
         ``n_regions`` equal chunks, see ``motifs.region_matrix.sequence_region_matrix``)."""
         from genebert_tool.motifs.region_matrix import sequence_region_matrix
 
-        matrix = sequence_region_matrix(list(sequences), self._motif_set(), n_regions=self.config.n_regions)
+        scan_device = "cuda" if self.device.type == "cuda" else "cpu"  # scan where the model runs
+        matrix = sequence_region_matrix(
+            list(sequences), self._motif_set(), n_regions=self.config.n_regions, device=scan_device
+        )
         return np.asarray(matrix, dtype=np.float32)
 
     def _autocast(self):
