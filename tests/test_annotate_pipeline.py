@@ -207,3 +207,15 @@ def test_max_records_and_rejects(hg38_chr2, tmp_path):
     assert [r[0] for r in rows] == ["chr2", "2"]  # input columns kept verbatim ("2" resolved to chr2)
     rejected = (tmp_path / "m.rejected.tsv").read_text().splitlines()[1:]
     assert [r.split("\t")[1] for r in rejected] == ["2", "3"]
+
+
+def test_workers_give_identical_output(hg38_chr2, tmp_path):
+    bed = tmp_path / "r.bed"
+    bed.write_text("".join(f"chr2\t{s}\t{s + 150}\tr{s}\n" for s in range(100_000, 300_000, 1_000)))
+    outs = []
+    for workers in (0, 2):  # chunks of 100 windows: >= 64, so the worker pool does the fetching
+        opts = AnnotateOptions(input=str(bed), output=str(tmp_path / f"w{workers}"), genome=str(hg38_chr2),
+                               task="tfbs", workers=workers, chunk_windows=100, tracks=())
+        annotate(opts, models=gc_models(60))
+        outs.append((tmp_path / f"w{workers}.bed").read_text())
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) > 200
