@@ -218,3 +218,11 @@ def test_padding_does_not_change_outputs(tiny_model):
     assert torch.allclose(a.last_hidden_state, b.last_hidden_state[:, :30], atol=1e-5)
     # control: attending to the padding does change the token states
     assert (a.last_hidden_state - no_mask.last_hidden_state[:, :30]).abs().max() > 1e-3
+
+
+def test_small_config_builds_and_runs():
+    config = named_config("small", n_tfs=N_TFS)
+    model = GeneBertForPreTraining(config).eval()
+    with torch.no_grad():
+        out = model(**make_batch(config, batch=2, length=16))
+    assert out.logits_per_sequence.shape == (2, 2) and torch.isfinite(out.loss)
