@@ -429,6 +429,7 @@ def prepare_corpus(
         "tokens_per_region": spec.tokens_per_region,
         "jaspar_release": jaspar_release,
         "motif_columns": list(motifs.columns),
+        "motif_ids": list(motifs.ids),
         "n_tfs": len(motifs),
         "cell_types": cell_types,
         "samples_per_cell_type": dict(zip(cell_types, counts)),

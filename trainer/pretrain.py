@@ -42,7 +42,8 @@ def build_model(cfg: TrainConfig, corpus: Corpus, max_len: int):
     idx = corpus.index
     fields = dict(
         kmer=int(idx["k"]), n_regions=int(idx["n_regions"]), n_tfs=int(idx["n_tfs"]),
-        jaspar_release=idx["jaspar_release"], motif_ids=list(idx["motif_columns"]),
+        jaspar_release=idx["jaspar_release"],
+        motif_ids=list(idx.get("motif_ids") or [c.split("_", 1)[0] for c in idx["motif_columns"]]),
         use_mgm=cfg.use_mgm, use_ngsp=cfg.use_ngsp, use_srm=cfg.use_srm, lambda_srm=cfg.lambda_srm,
     )
     if cfg.init_from:
@@ -54,7 +55,10 @@ def build_model(cfg: TrainConfig, corpus: Corpus, max_len: int):
         for key in ("use_mgm", "use_ngsp", "use_srm", "lambda_srm"):
             setattr(model.config, key, fields[key])
         return model
-    config = named_config(cfg.model, **{**fields, **cfg.model_overrides})
+    merged = {**fields, **cfg.model_overrides}
+    if "max_position_embeddings" in merged and "max_seq_len" not in merged:
+        merged["max_seq_len"] = merged["max_position_embeddings"]  # task inputs may use all positions
+    config = named_config(cfg.model, **merged)
     if max_len > config.max_position_embeddings:
         raise InputError(
             f"pairs need {max_len} tokens but the model has max_position_embeddings="

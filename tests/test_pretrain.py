@@ -1,0 +1,174 @@
+"""Pre-training: NGSP pairs, exact kill-and-resume, loadable outputs, ablations, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from genebert_tool.genome.tokenizer import KmerTokenizer
+from trainer.config import TrainConfig, load_config
+from trainer.corpus import Corpus, deepbind_groups, prepare_corpus
+from trainer.loop import PretrainBatches
+from trainer.pretrain import pretrain
+
+SMALL_MODEL = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+               "max_position_embeddings": 160, "projection_dim": 16}
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(real_data, tmp_path_factory) -> Path:
+    groups = deepbind_groups([real_data / "tfbs" / "deepbind_encode"])
+    keep = {n: p for n, p in groups.items() if n.startswith(("MYC_H1", "REST_GM", "GABPA_GM"))}
+    out = tmp_path_factory.mktemp("corpus") / "c"
+    prepare_corpus(out, groups=keep, tf_names=["CTCF", "MYC", "REST", "GABPA"], region_len=12,
+                   max_samples_per_cell_type=40, shard_size=32, seed=0)
+    return out
+
+
+def _cfg(**kw) -> TrainConfig:
+    base = dict(model="tiny", model_overrides=SMALL_MODEL, batch_size=4, effective_batch_size=8, max_steps=8,
+                warmup_steps=2, lr=2e-3, log_interval=1, checkpoint_interval=4, num_threads=1, seed=5,
+                device="cpu")
+    return TrainConfig(**{**base, **kw})
+
+
+def _losses(run: Path) -> np.ndarray:
+    rows = list(csv.DictReader(open(run / "loss_curve.csv")))
+    return np.array([[float(r[k]) for k in ("step", "loss", "loss_mgm", "loss_ngsp", "loss_srm")] for r in rows])
+
+
+def test_ngsp_pairs_balanced_and_true_next(corpus_dir):
+    corpus = Corpus(corpus_dir)
+    tok = KmerTokenizer(6)
+    cfg = _cfg(batch_size=16, effective_batch_size=16)
+    batches = PretrainBatches(corpus, cfg, tokenizer=tok, max_len=3 + 2 * 10 * 7)
+    labels, n_checked = [], 0
+    for step in range(25):
+        batch = batches.next_batch(step, 0)
+        ids, tt, lab = batch["mlm_labels"], batch["token_type_ids"], batch["ngsp_labels"]
+        # undo the masking to recover the input tokens
+        orig = np.where(ids != -100, ids, batch["input_ids"])
+        for row in range(len(lab)):
+            seg_b = orig[row][(tt[row] == 1)][:-1]  # B [SEP]
+            seg_a = orig[row][1 : 1 + 70]
+            anchors = [a for a in range(len(corpus)) if np.array_equal(corpus.tokens(a).ravel(), seg_a)]
+            assert anchors, "segment A is not a corpus sample"
+            a = anchors[0]
+            is_next = np.array_equal(seg_b, corpus.tokens(int(corpus.next[a])).ravel())
+            assert bool(lab[row]) == is_next  # label 1 = B really is the next sample
+            if lab[row]:
+                assert corpus.cell_type(int(corpus.next[a])) == corpus.cell_type(a)
+            n_checked += 1
+        labels += list(lab)
+    assert n_checked == 400
+    assert abs(np.mean(labels) - 0.5) < 0.08
+    # the region matrix is sample A's
+    np.testing.assert_array_equal(batch["region_matrix"].shape, (16, 10, 4))
+
+
+def test_batches_shard_across_ranks(corpus_dir):
+    corpus = Corpus(corpus_dir)
+    tok = KmerTokenizer(6)
+    cfg = _cfg(batch_size=4, effective_batch_size=8)
+    seen = []
+    for rank in range(2):
+        b = PretrainBatches(corpus, cfg, tokenizer=tok, max_len=143, rank=rank, world_size=2)
+        seen.append(set(b._rank_order().tolist()))
+    assert not seen[0] & seen[1] and len(seen[0]) == len(seen[1])
+    assert seen[0] | seen[1] <= set(corpus.anchors.tolist())
+
+
+def test_kill_and_resume_reproduces_the_loss_curve(corpus_dir, tmp_path):
+    cfg = _cfg(max_steps=6, checkpoint_interval=3)
+    straight = pretrain(cfg, corpus_dir, tmp_path / "straight")
+    # "kill" after step 5: the work after the step-3 checkpoint is lost and redone on resume
+    pretrain(cfg, corpus_dir, tmp_path / "resumed", stop_after_step=5)
+    assert not (tmp_path / "resumed" / "final").exists()
+    resumed = pretrain(cfg, corpus_dir, tmp_path / "resumed", resume=True)
+    assert resumed["resumed_from"].endswith("checkpoint-3") and resumed["start_step"] == 3
+    a, b = _losses(tmp_path / "straight"), _losses(tmp_path / "resumed")
+    assert a.shape == b.shape == (6, 5)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    assert straight["steps"] == resumed["steps"] == 6
+    # final weights identical too
+    from safetensors.torch import load_file
+
+    wa = load_file(tmp_path / "straight" / "final" / "model.safetensors")
+    wb = load_file(tmp_path / "resumed" / "final" / "model.safetensors")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_outputs_load_and_loss_falls(corpus_dir, tmp_path):
+    from genebert_tool.model import GeneBertForPreTraining
+
+    cfg = _cfg(max_steps=20, checkpoint_interval=8, lr=3e-3, keep_checkpoints=1)
+    summary = pretrain(cfg, corpus_dir, tmp_path / "run")
+    run = tmp_path / "run"
+    for d in ("final", "checkpoint-16"):
+        model = GeneBertForPreTraining.from_pretrained(run / d)
+        assert (run / d / "tokenizer.json").exists() and (run / d / "model.safetensors").exists()
+        assert KmerTokenizer.from_pretrained(run / d).k == 6
+    assert not (run / "checkpoint-8").exists()  # pruned: keep_checkpoints=1
+    assert model.config.n_tfs == 4 and "MA0139.1" in model.config.motif_ids  # CTCF
+    state = torch.load(run / "checkpoint-16" / "trainer_state.pt", weights_only=True)
+    assert state["step"] == 16 and "optimizer" in state
+    assert (run / "loss_curve.png").stat().st_size > 1000
+    header = (run / "loss_curve.csv").read_text().splitlines()[0].split(",")
+    assert header[:6] == ["step", "loss", "loss_mgm", "loss_ngsp", "loss_srm", "lr"] and "tokens_per_s" in header
+    losses = _losses(run)[:, 1]
+    assert losses[-4:].mean() < losses[:4].mean() - 0.1
+    assert summary["tokens"] > 0 and json.loads((run / "summary.json").read_text())["steps"] == 20
+
+
+def test_ablation_switches_pass_through(corpus_dir, tmp_path):
+    from genebert_tool.model import GeneBertForPreTraining
+
+    pretrain(_cfg(max_steps=2, use_srm=False, use_ngsp=False, lambda_srm=0.3), corpus_dir, tmp_path / "r")
+    rows = list(csv.DictReader(open(tmp_path / "r" / "loss_curve.csv")))
+    assert rows[0]["loss_srm"] == "nan" and rows[0]["loss_ngsp"] == "nan" and float(rows[0]["loss_mgm"]) > 0
+    config = GeneBertForPreTraining.from_pretrained(tmp_path / "r" / "final").config
+    assert (config.use_srm, config.use_ngsp, config.use_mgm, config.lambda_srm) == (False, False, True, 0.3)
+
+
+def test_config_json_and_unknown_keys(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"batch_size": 4, "effective_batch_size": 2000}))
+    with pytest.raises(ValueError, match="multiple"):
+        load_config(path).grad_accum_steps(world_size=3)
+    assert load_config(path).grad_accum_steps() == 500  # the paper's batch of 2000
+    path.write_text(json.dumps({"batch_sise": 4}))
+    with pytest.raises(ValueError, match="batch_sise"):
+        load_config(path)
+    cfg = TrainConfig(lr=1e-3, warmup_steps=10, max_steps=110, min_lr=0.0)
+    assert cfg.lr_at(0) == pytest.approx(1e-4) and cfg.lr_at(9) == pytest.approx(1e-3)
+    assert cfg.lr_at(60) == pytest.approx(5e-4) and cfg.lr_at(110) == pytest.approx(0.0)
+
+
+def test_cli_prepare_and_pretrain_on_real_data(real_data, tmp_path):
+    from genebert_tool.cli import main
+
+    ac = next((real_data / "tfbs" / "deepbind_encode").glob("MYC_H1-hESC*_AC.seq.gz"))
+    runner = CliRunner()
+    res = runner.invoke(main, ["prepare", "--deepbind", str(ac), "-o", str(tmp_path / "c"), "--region-len", "12",
+                               "--tfs", "MYC,CTCF", "--max-samples-per-cell-type", "20"])
+    assert res.exit_code == 0, res.output
+    index = json.loads((tmp_path / "c" / "index.json").read_text())
+    assert index["mode"] == "groups" and index["n_samples"] == 20
+    res = runner.invoke(main, ["prepare", "--deepbind", str(ac).replace("_AC", "_B"), "-o", str(tmp_path / "x")])
+    assert res.exit_code != 0 and "test folds" in res.output
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"model_overrides": SMALL_MODEL, "batch_size": 4, "effective_batch_size": 4,
+                               "max_steps": 3, "log_interval": 1, "checkpoint_interval": 0, "num_threads": 1}))
+    res = runner.invoke(main, ["pretrain", "--config", str(cfg), "--data", str(tmp_path / "c"),
+                               "-o", str(tmp_path / "run")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "run" / "final" / "config.json").exists()
+    res = runner.invoke(main, ["pretrain", "--config", str(cfg), "--data", str(tmp_path / "run"),
+                               "-o", str(tmp_path / "run2")])
+    assert res.exit_code != 0 and "not a prepared corpus" in res.output
