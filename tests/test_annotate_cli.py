@@ -261,3 +261,48 @@ def test_malformed_vcf_record(hg38_chr2, tiny, tmp_path):
     result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"])
     assert result.exit_code == 1 and "bad.vcf:4" in text
     assert not list(tmp_path.glob("o.*"))
+
+
+def test_chr22_piece_with_genome_offset(real_data, tiny, tmp_path):
+    src = real_data / "regions" / "encode_rampage_rpeaks.hg38_windows.bed"
+    bed = tmp_path / "chr22.bed"
+    bed.write_text("".join(ln + "\n" for ln in src.read_text().splitlines() if ln.startswith("chr22\t")))
+    piece = real_data / "genome" / "hg38_chr22_32000000_32300000.fa.gz"
+    result, text = _run([bed, "--genome", piece, "--genome-offset", "chr22=32000000", "--task", "tfbs",
+                         "--model", tiny["tfbs"], "-o", tmp_path / "c"])
+    assert result.exit_code == 0, text
+    _, rows = _table(tmp_path / "c.bed")
+    assert len(rows) == 12
+    bw = pyBigWig.open(str(tmp_path / "c.MA0139.1_CTCF.bw"))
+    assert bw.chroms() == {"chr22": 32_300_000}  # offset + stored length, real coordinates
+    s, e = int(rows[0][1]), int(rows[0][2])
+    assert bw.values("chr22", (s + e) // 2, (s + e) // 2 + 1)[0] == pytest.approx(float(rows[0][12]), abs=6e-5)
+    bw.close()
+    result, text = _run([bed, "--genome", piece, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "d"])
+    assert result.exit_code == 1 and "beyond the end of chr22" in text  # without the offset: a clear reject
+
+
+def test_header_only_vcf_passes_through(hg38_chr2, tiny, tmp_path):
+    vcf = tmp_path / "empty.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"])
+    assert result.exit_code == 0 and "no records" in text
+    assert list(pysam.VariantFile(str(tmp_path / "o.vcf.gz"))) == []
+    empty = tmp_path / "zero.vcf"
+    empty.write_text("")
+    result, text = _run([empty, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o",
+                         tmp_path / "z"])
+    assert result.exit_code == 1 and "zero.vcf" in text
+
+
+@pytest.mark.gpu
+def test_cuda_bf16_matches_cpu(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "r.bed"
+    bed.write_text("".join(f"chr2\t{s}\t{s + 200}\n" for s in range(264000, 266000, 100)))
+    for device in ("cpu", "cuda"):
+        result, text = _run([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "--device",
+                             device, "--tracks", "none", "-o", tmp_path / device])
+        assert result.exit_code == 0, text
+    cpu = np.array([[float(x) for x in r[3:]] for r in _table(tmp_path / "cpu.bed")[1]])
+    gpu = np.array([[float(x) for x in r[3:]] for r in _table(tmp_path / "cuda.bed")[1]])
+    assert np.abs(cpu - gpu).max() < 2e-2  # bf16 autocast on GPU

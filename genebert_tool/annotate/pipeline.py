@@ -161,9 +161,11 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
             genome.close()
     summary.seconds = time.perf_counter() - started
     if summary.records > 0 and summary.scored == 0:
+        reasons = list(summary.rejects.counts())
+        shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
         raise InputError(
-            f"no record could be scored ({len(summary.rejects)} rejected: "
-            f"{', '.join(summary.rejects.counts()) or 'see above'}); see {rejects_path(options) or 'the summary'}",
+            f"no record could be scored ({len(summary.rejects)} rejected: {shown or 'no reason recorded'}); "
+            f"see {rejects_path(options) or 'the summary'}",
             path=options.input,
         )
     return summary

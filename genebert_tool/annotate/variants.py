@@ -185,6 +185,8 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
                     summary.records += 1
                     bar.update(1)
             summary.rows = writer.n_records
+            if summary.records == 0:
+                summary.warnings.append(f"{name} has a header but no records: the output VCF has none either")
         if out_path != "-":
             summary.outputs.append(out_path)
             if writer.index_error is None:
