@@ -124,9 +124,11 @@ BAD_LOCI = [
 
 
 async def test_locus_box_forms_and_bad_input(files):
-    app = BrowserApp([files["bw"], files["bed"], files["vcf"]], locus=START)
+    app = BrowserApp([files["bw"], files["bed"], files["vcf"]], genome=files["fa"], locus=START)
     async with app.run_test(size=SIZE) as pilot:
         await _loaded(app, pilot)
+        # One widget per track, in command-line order (the FASTA first), however loads finish.
+        assert [w.track_name for w in app.browser.query(TrackWidget)] == ["ref.fa", "s.bw", "a.bed", "v.vcf"]
         await _goto(pilot, "chr1:3,001-3,500", type_keys=True)
         assert app.browser.locus == Locus("chr1", 3000, 3500)
         for text, expected in LOCUS_FORMS:
@@ -225,3 +227,24 @@ def test_browse_help_does_not_import_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_layout_never_hides_a_block_for_a_label():
+    from genebert_tool.tui.widgets import columns_of, layout_items
+
+    # Far apart: one row, full labels.
+    assert layout_items([(0, 1), (20, 21)], [10, 10], [2, 22], n_rows=2, n_cols=40) == [(0, 10), (0, 10)]
+    # Three blocks 4 columns apart with 10-column labels: every block is drawn, in one row or
+    # two, and no drawn label runs over another block of its row.
+    spans, lengths, starts = [(0, 1), (4, 5), (8, 9)], [10, 10, 10], [2, 6, 10]
+    for n_rows in (1, 2):
+        placed = layout_items(spans, lengths, starts, n_rows, 40)
+        assert all(p is not None for p in placed)
+        assert any(width == 10 for _, width in placed)
+        for (row, width), first in zip(placed, starts):
+            others = [c0 for (c0, _), (r, _) in zip(spans, placed) if r == row]
+            assert not any(first <= c0 < first + width for c0 in others)
+    # Blocks on the same columns cannot share a row; without a free row the block is hidden.
+    assert layout_items([(0, 5), (1, 3)], [0, 0], [0, 1], 1, 40) == [(0, 0), None]
+    assert columns_of(Locus("chr1", 1000, 2000), 1500, 1501, 100) == (50, 51)
+    assert columns_of(Locus("chr1", 1000, 2000), 0, 5000, 100) == (0, 100)  # clipped

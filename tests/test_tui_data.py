@@ -164,6 +164,22 @@ def test_variants_carry_genebert_deltas_and_skips(track_set):
     assert ("skipped <DEL>", "symbolic_allele") in deletion.columns
 
 
+def test_variant_score_prefers_genebert_risk(tmp_path):
+    header = pysam.VariantHeader()
+    header.contigs.add("chr1", length=CHR1_LEN)
+    header.add_line('##INFO=<ID=GENEBERT,Number=.,Type=String,Description="ALLELE|OUTPUT|REF|ALT|DELTA">')
+    header.add_line('##INFO=<ID=GENEBERT_RISK,Number=A,Type=Float,Description="risk">')
+    path = tmp_path / "risk.vcf"
+    with pysam.VariantFile(str(path), "w", header=header) as out:
+        rec = out.new_record(contig="chr1", start=10, alleles=("A", "G"), id="tie")
+        rec.info["GENEBERT"] = ("G|gc|0.4|0.42|0.02", "G|at|0.6|0.58|-0.02")
+        rec.info["GENEBERT_RISK"] = (-0.02,)
+        out.write(rec)
+    [item] = TrackSet([open_track(path)]).items()
+    assert item.score == pytest.approx(-0.02)
+    assert dict(item.columns)["GENEBERT_RISK"] == "-0.02"
+
+
 def test_parse_genebert_info_tolerates_missing_numbers():
     [entry] = parse_genebert_info(["A|promoter|.|0.5|."])
     assert (entry.ref, entry.alt, entry.delta) == (None, 0.5, None)
@@ -230,3 +246,21 @@ def test_real_gene_names(real_data):
     assert tracks.find_locus("MYT1L") == Locus("chr2", 1_789_112, 2_331_260)
     assert tracks.find_locus("tpo") == Locus("chr2", 1_374_222, 1_543_711)
     assert tracks.find_locus("PXDN") == Locus("chr2", 1_631_886, 1_744_852)
+
+
+def test_scored_bed_from_annotate_uses_its_header(tmp_path):
+    """``genebert annotate``'s PREFIX.bed: comment lines, a ``#chrom ...`` header, the input
+    columns (here BED3 + colN) and one column per output; the score is the largest output."""
+    path = tmp_path / "scored.bed"
+    path.write_text(
+        "# genebert 0.1.0 annotate\n# model: genebert-promoter\n"
+        "#chrom\tstart\tend\tcol4\tpromoter\ttfbs_CTCF\n"
+        "chr1\t100\t300\tx\t0.25\t0.75\n"
+        "chr1\t400\t500\ty\t0.5\tNA\n"
+    )
+    tracks = TrackSet([open_track(path)])
+    first, second = tracks.items()
+    assert first.name == "chr1:101-300"  # no name column: the locus (1-based) names it
+    assert (first.score, second.score) == (0.75, 0.5)
+    assert dict(first.columns) == {"chrom": "chr1", "start": "100", "end": "300", "col4": "x",
+                                   "promoter": "0.25", "tfbs_CTCF": "0.75"}

@@ -73,13 +73,13 @@ class BrowserApp(App[None]):
         else:
             self.call_from_thread(self._loaded, index, track)
 
-    async def _loaded(self, index: int, track: Track) -> None:
+    def _loaded(self, index: int, track: Track) -> None:
         self._slots[index] = track
         self.track_set.tracks[:] = [t for t in self._slots if t is not None]
         skipped = getattr(track, "skipped", 0)
         if skipped:
             self.notify(f"{track.name}: {skipped:,} malformed lines skipped", severity="warning")
-        await self._browser.tracks_changed()
+        self._browser.tracks_changed()
         self._one_done()
 
     def _load_failed(self, message: str) -> None:

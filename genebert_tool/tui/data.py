@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -67,7 +68,8 @@ class Item:
 
     ``columns`` are (column name, text) pairs - every column of the source record, for the detail
     panel. ``score`` is what the table sorts by: the BED score column (the first numeric extra
-    column when that is missing), or for a variant the GENEBERT delta of largest magnitude.
+    column when that is missing; for annotate's scored BED the largest output), or for a variant
+    GENEBERT_RISK (else the GENEBERT delta of largest magnitude), the ALT with most effect.
     """
 
     track: str
@@ -275,18 +277,29 @@ class FeatureTrack:
         self.contigs: dict[str, int | None] = {c: None for c in self.index.by_chrom}
 
     def _read_bed(self, *, narrowpeak: bool) -> Iterator[Item]:
+        """BED rows. With a ``#chrom start end ...`` header (``genebert annotate``'s scored BED:
+        the input columns, then one column per model output) the header names the columns, the
+        name comes from a ``name`` (or ``region``) column, and the score is the largest output."""
         header = _comment_header(self.path)
-        for region in _iter_regions(self.path, self):
-            names = header or _bed_names(region.fields, narrowpeak)
-            cols = tuple(
-                (names[k] if k < len(names) else f"column{k + 1}", v) for k, v in enumerate(region.fields)
-            )
-            score = region.score
-            if score is None:
-                score = next((f for f in map(_float, region.fields[6:]) if f is not None), None)
-            yield Item(self.name, "feature", region.chrom, region.start, region.end,
-                       region.name or f"{region.chrom}:{region.start + 1}-{region.end}", score,
-                       region.strand, cols)
+        # A headed table's 4th-6th columns need not be BED name/score/strand (BED3 input +
+        # outputs): only chrom/start/end are read as BED then.
+        for region in _iter_regions(self.path, self, bed_semantics=header is None):
+            fields = region.fields
+            names = header or _bed_names(fields, narrowpeak)
+            cols = tuple((names[k] if k < len(names) else f"column{k + 1}", v) for k, v in enumerate(fields))
+            label = f"{region.chrom}:{region.start + 1}-{region.end}"
+            if header is None:
+                name, strand, score = region.name or label, region.strand, region.score
+                if score is None:
+                    score = next((f for f in map(_float, fields[6:]) if f is not None), None)
+            else:
+                named = dict(cols)
+                name = named.get("name") or named.get("region") or label
+                strand = named.get("strand", ".")
+                outputs = [_float(v) for n, v in cols if not _is_input_column(n)]
+                outputs = [v for v in outputs if v is not None]
+                score = max(outputs) if outputs else _float(named.get("score", ""))
+            yield Item(self.name, "feature", region.chrom, region.start, region.end, name, score, strand, cols)
 
     def _read_gtf(self) -> Iterator[Item]:
         from genebert_tool.genome.io import open_text
@@ -328,12 +341,16 @@ class VariantTrack:
         self.path = Path(path)
         self.name = self.path.name
         _check_readable(self.path)
+        # htslib reports (e.g. "could not retrieve index file") would scribble over the screen.
+        verbosity = pysam.set_verbosity(0)
         try:
             with pysam.VariantFile(str(self.path)) as vf:
                 self.contigs: dict[str, int | None] = {c: vf.header.contigs[c].length for c in vf.header.contigs}
                 items = [self._item(rec) for rec in vf]
         except (ValueError, OSError) as exc:
             raise InputError(f"cannot read VCF: {exc}", path=str(path)) from exc
+        finally:
+            pysam.set_verbosity(verbosity)
         self.skipped = 0
         for item in items:
             self.contigs.setdefault(item.chrom, None)
@@ -342,8 +359,11 @@ class VariantTrack:
     def _item(self, rec) -> Item:
         deltas = tuple(parse_genebert_info(_info(rec, "GENEBERT")))
         skips = tuple(parse_skip_info(_info(rec, "GENEBERT_SKIP")))
-        scored = [d for d in deltas if d.delta is not None]
-        score = max(scored, key=lambda d: abs(d.delta)).delta if scored else None
+        # GENEBERT_RISK (one per ALT) is annotate's own pick of the delta that matters; without
+        # it, the delta of largest magnitude.
+        risks = [r for r in map(_float, _info(rec, "GENEBERT_RISK")) if r is not None]
+        scored = [d.delta for d in deltas if d.delta is not None]
+        score = max(risks or scored, key=abs) if (risks or scored) else None
         alts = ",".join(rec.alts or ())
         cols = [("CHROM", rec.chrom), ("POS", str(rec.pos)), ("ID", rec.id or "."), ("REF", rec.ref),
                 ("ALT", alts or "."), ("QUAL", "." if rec.qual is None else f"{rec.qual:g}"),
@@ -556,9 +576,10 @@ def _info(rec, key: str) -> list[str]:
 
 
 def _info_text(value) -> str:
+    """An INFO value as text; floats (float32 inside pysam) to 6 significant digits."""
     if isinstance(value, (tuple, list)):
-        return ",".join(map(str, value))
-    return str(value)
+        return ",".join(map(_info_text, value))
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def _float(text: str) -> float | None:
@@ -598,36 +619,46 @@ def _bed_names(fields: tuple[str, ...], narrowpeak: bool) -> tuple[str, ...]:
 
 
 def _comment_header(path: Path) -> tuple[str, ...] | None:
-    """Column names from a leading ``#chrom<TAB>start<TAB>end...`` line, if the file has one."""
+    """Column names from the last ``#chrom<TAB>start<TAB>end...`` line before the first record."""
     from genebert_tool.genome.io import open_text
 
+    header = None
     with open_text(path) as fh:
         for line in fh:
             if line.startswith(("track", "browser")):
                 continue
-            if line.startswith("#"):
-                names = line.lstrip("#").rstrip("\r\n").split("\t")
-                if len(names) >= 3:
-                    return tuple(n.strip() for n in names)
-                continue
-            return None
-    return None
+            if not line.startswith("#"):
+                break
+            names = line.lstrip("#").rstrip("\r\n").split("\t")
+            if len(names) >= 3:
+                header = tuple(n.strip() for n in names)
+    return header
 
 
-def _iter_regions(path: Path, owner: FeatureTrack):
-    """Regions from the genome package's BED reader, counting malformed lines in ``owner``."""
+_INPUT_COLUMNS = frozenset(BED_COLUMNS + NARROWPEAK_COLUMNS + ("region",))
+
+
+def _is_input_column(name: str) -> bool:
+    """Columns an input BED brings (named or ``colN``), as opposed to model outputs."""
+    return name in _INPUT_COLUMNS or re.fullmatch(r"col(umn)?\d+", name) is not None
+
+
+def _iter_regions(path: Path, owner: FeatureTrack, *, bed_semantics: bool = True):
+    """Regions from the genome package's BED reader (``bed_semantics``) or, for a table with a
+    header, from its first three columns; malformed lines are counted in ``owner.skipped``."""
     from genebert_tool.genome.intervals import RejectLog
 
     try:
         from genebert_tool.genome.bed import iter_bed
-    except ImportError:  # written alongside; the minimal reader below stands in until then
+    except ImportError:  # pragma: no cover - written alongside; the reader below stands in
         iter_bed = _iter_bed_minimal
     rejects = RejectLog()
-    yield from iter_bed(str(path), rejects=rejects)
+    yield from (iter_bed if bed_semantics else _iter_bed_minimal)(str(path), rejects=rejects)
     owner.skipped += len(rejects)
 
 
 def _iter_bed_minimal(source: str, *, rejects):
+    """chrom, start, end (and the raw fields) of each data line; nothing else is interpreted."""
     from genebert_tool.genome.intervals import Region
     from genebert_tool.genome.io import open_text
 
@@ -639,13 +670,11 @@ def _iter_bed_minimal(source: str, *, rejects):
             try:
                 start, end = int(fields[1]), int(fields[2])
                 if end < start or start < 0:
-                    raise ValueError("bad interval")
+                    raise ValueError(f"bad interval {start}-{end}")
             except (IndexError, ValueError) as exc:
                 rejects.add(source, lineno, str(exc), line.rstrip("\r\n"))
                 continue
-            yield Region(fields[0], start, end, fields[3] if len(fields) > 3 else None,
-                         _float(fields[4]) if len(fields) > 4 else None,
-                         fields[5] if len(fields) > 5 else ".", fields, lineno)
+            yield Region(fields[0], start, end, None, None, ".", fields, lineno)
 
 
 def _pad_fetch(fasta, contigs: dict[str, int | None], chrom: str, start: int, end: int) -> str:

@@ -102,6 +102,7 @@ class BrowserScreen(Screen):
         self.count = ""  # digits typed before a movement key, vim style
         self.anchor: Item | None = None  # the item last jumped to, and the view it opened
         self.anchor_locus: Locus | None = None
+        self._widgets: dict[int, TrackWidget] = {}  # id(track) -> its widget
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,11 +124,16 @@ class BrowserScreen(Screen):
 
     # ---- tracks -------------------------------------------------------------------------------
 
-    async def tracks_changed(self) -> None:
-        """Rebuild the track widgets and the table after a file finished loading."""
+    def tracks_changed(self) -> None:
+        """Add widgets for newly loaded tracks (in track order) and refill the table."""
         area = self.query_one("#tracks")
-        await area.remove_children(TrackWidget)
-        await area.mount_all(TrackWidget(t.name, t.kind, k) for k, t in enumerate(self.tracks.tracks))
+        previous = self.query_one(Ruler)
+        for k, track in enumerate(self.tracks.tracks):
+            widget = self._widgets.get(id(track))
+            if widget is None:
+                widget = self._widgets[id(track)] = TrackWidget(track.name, track.kind, len(self._widgets))
+                area.mount(widget, after=previous)
+            previous = widget
         self.query_one(ItemTable).set_items(self.tracks.items())
         if self.locus is not None:
             self.call_after_refresh(self.redraw)
@@ -142,8 +148,10 @@ class BrowserScreen(Screen):
         if self.locus is None:
             return
         views = self.tracks.view(self.locus, self.n_cols)
-        for widget, view in zip(self.query(TrackWidget), views):
-            widget.show(self.locus, view)
+        for track, view in zip(self.tracks.tracks, views):
+            widget = self._widgets.get(id(track))
+            if widget is not None:
+                widget.show(self.locus, view)
         self.query_one(Ruler).locus = self.locus
         self.query_one(LocusBox).value = self.locus.display()
         self._show_status()

@@ -33,6 +33,58 @@ def columns_of(locus: Locus, start: int, end: int, n_cols: int) -> tuple[int, in
     return c0, c1
 
 
+#: Above this many items in view, labels are not laid out (the blocks alone say enough).
+MAX_LABELLED = 2000
+
+
+def layout_items(
+    spans: list[tuple[int, int]],
+    label_lengths: list[int],
+    label_at: list[int],
+    n_rows: int,
+    n_cols: int,
+) -> list[tuple[int, int] | None]:
+    """Rows for blocks ``[c0, c1)`` (sorted by ``c0``) and how much of each label to draw.
+
+    Each block takes the first row where it *and* its label (``label_lengths[i]`` columns from
+    ``label_at[i]``) are free, else the first row where the block cuts no label, else the last
+    row where the block fits: blocks are never hidden by labels, labels give way to blocks. Labels are then cut at the next block in their
+    row and dropped below 6 characters. One free column separates neighbours.
+    Returns ``(row, label_columns)`` per item, or None where no row has room for the block.
+    """
+    blocks = [bytearray(n_cols + 2) for _ in range(n_rows)]
+    anything = [bytearray(n_cols + 2) for _ in range(n_rows)]
+    labelled = len(spans) <= MAX_LABELLED
+
+    def free(grid: list[bytearray], row: int, lo: int, hi: int) -> bool:
+        return not any(grid[row][max(0, lo - 1) : hi + 1])
+
+    rows: list[int | None] = []
+    for (c0, c1), length, first in zip(spans, label_lengths, label_at):
+        hi = min(n_cols, max(c1, first + length)) if labelled else c1
+        row = next((r for r in range(n_rows) if free(anything, r, c0, hi)), None)
+        if row is None:  # no room for the label: a row where the block cuts no label, else any
+            row = next((r for r in range(n_rows) if free(anything, r, c0, c1)), None)
+        if row is None:
+            row = next((r for r in reversed(range(n_rows)) if free(blocks, r, c0, c1)), None)
+        if row is not None:
+            blocks[row][c0:c1] = b"\x01" * (c1 - c0)
+            anything[row][c0:hi] = b"\x01" * (hi - c0)
+        rows.append(row)
+    result: list[tuple[int, int] | None] = []
+    for (c0, c1), length, first, row in zip(spans, label_lengths, label_at, rows):
+        if row is None:
+            result.append(None)
+            continue
+        end = first
+        limit = min(n_cols, first + length) if labelled else first
+        while end < limit and (c0 <= end < c1 or not blocks[row][end]):
+            end += 1
+        drawn = end - first if end - first >= min(6, length) else 0
+        result.append((row, drawn))
+    return result
+
+
 def _short(value: float) -> str:
     """A number in at most 8 characters, for the y axis."""
     text = f"{value:.4g}"
@@ -104,8 +156,8 @@ class TrackWidget(Widget):
     TrackWidget { height: 4; border-top: solid $primary-background; }
     TrackWidget.signal { height: 7; }
     TrackWidget.sequence { height: 2; }
-    TrackWidget.feature { height: 5; }
-    TrackWidget.variant { height: 4; }
+    TrackWidget.feature { height: 6; }
+    TrackWidget.variant { height: 5; }
     """
 
     view: reactive[TrackView | None] = reactive(None)
@@ -177,36 +229,35 @@ class TrackWidget(Widget):
 
     def _render_items(self, head: Text, view: FeatureView, locus: Locus, n_cols: int) -> Text:
         n_rows = max(1, self.size.height - 2)
-        head.append(f"  {len(view.items):,} in view", style="dim")
-        rows: list[list[tuple[int, int, str, str]]] = [[] for _ in range(n_rows)]
-        free = [0] * n_rows  # first free column per row
+        variant = self.kind == "variant"
+        spans = [columns_of(locus, i.start, i.end, n_cols) for i in view.items]
+        labels = [self._label(i) for i in view.items]
+        # A variant's label follows its marker; a feature's starts on its block.
+        label_at = [c1 + 1 if variant else c0 for c0, c1 in spans]
+        placement = layout_items(spans, [len(t) for t, _ in labels], label_at, n_rows, n_cols)
+        cells = [[" "] * n_cols for _ in range(n_rows)]
+        styles = [[""] * n_cols for _ in range(n_rows)]
         hidden = 0
-        for item in view.items:
-            c0, c1 = columns_of(locus, item.start, item.end, n_cols)
-            label, style = self._label(item)
-            reserve = max(c1, c0 + len(label)) + 1
-            row = next((r for r in range(n_rows) if free[r] <= c0), None)
-            if row is None:
+        for (c0, c1), (label, style), first, place in zip(spans, labels, label_at, placement):
+            if place is None:
                 hidden += 1
                 continue
-            free[row] = reserve
-            rows[row].append((c0, c1, label, style))
+            row, width = place
+            for c in range(c0, c1):
+                cells[row][c], styles[row][c] = ("▼" if variant else "▆"), style
+            if width:
+                text = label if width >= len(label) else label[: width - 1] + "…"
+                for j, ch in enumerate(text):
+                    c = first + j
+                    cells[row][c] = ch
+                    styles[row][c] = f"reverse {style}" if c < c1 and not variant else style
+        head.append(f"  {len(view.items):,} in view", style="dim")
         if hidden:
             head.append(f", {hidden:,} not drawn (zoom in)", style="yellow")
         lines = [head]
-        for row in rows:
-            cells = [" "] * n_cols
-            styles = [""] * n_cols
-            for c0, c1, label, style in row:
-                for c in range(c0, c1):
-                    cells[c], styles[c] = ("▼" if self.kind == "variant" else "▆"), style
-                for k, ch in enumerate(label):
-                    c = (c1 + 1 if self.kind == "variant" else c0) + k
-                    if c < n_cols:
-                        cells[c] = ch
-                        styles[c] = f"reverse {style}" if c < c1 else style
+        for r in range(n_rows):
             line = Text(" " * GUTTER, no_wrap=True, overflow="crop")
-            for ch, st in zip(cells, styles):
+            for ch, st in zip(cells[r], styles[r]):
                 line.append(ch, style=st)
             lines.append(line)
         return Text("\n").join(lines)
@@ -249,9 +300,9 @@ class ItemTable(DataTable):
         self.items: dict[str, Item] = {}
         self.sort_descending = True
         # Columns now, not on mount: rows may arrive from a loader before the table is mounted.
-        self.add_column("name", key="name")
+        self.add_column("name", key="name", width=18)
+        self.add_column("score", key="score", width=7)
         self.add_column("locus", key="locus")
-        self.add_column("score", key="score")
         self.add_column("track", key="track")
 
     def set_items(self, items: list[Item]) -> None:
@@ -261,7 +312,8 @@ class ItemTable(DataTable):
             key = str(k)
             self.items[key] = item
             score = Text("." if item.score is None else f"{item.score:.4g}", justify="right")
-            self.add_row(item.name, f"{item.chrom}:{item.start + 1:,}", score, item.track, key=key)
+            name = item.name if len(item.name) <= 18 else item.name[:17] + "…"
+            self.add_row(name, score, f"{item.chrom}:{item.start + 1:,}", item.track, key=key)
 
     def action_sort_score(self) -> None:
         """Sort by score, largest first; again for smallest first (missing scores last)."""
