@@ -183,6 +183,7 @@ def test_unknown_contigs_only_is_an_error(hg38_chr2, tiny, tmp_path):
     result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
     assert result.exit_code == 1 and "no record could be scored" in text and "not in genome" in text
     assert len((tmp_path / "o.rejected.tsv").read_text().splitlines()) == 3
+    assert sorted(p.name for p in tmp_path.glob("o.*")) == ["o.rejected.tsv"]  # no header-only outputs
 
 
 def test_chr_prefix_mismatch_is_resolved(hg38_chr2, tiny, tmp_path):

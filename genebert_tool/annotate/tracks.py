@@ -192,31 +192,35 @@ class TrackSpool:
                 continue
             self._flush(chrom)
             if self._sorted[chrom]:
-                source: np.ndarray = np.memmap(self._files[chrom], dtype=self.dtype, mode="r")
+                yield from self._resolve_blocks(chrom, self._read_blocks(self._files[chrom], block))
             else:
                 data = np.fromfile(self._files[chrom], dtype=self.dtype)
-                source = data[np.lexsort((data["order"], data["end"], data["start"]))]
-            yield from self._resolve_blocks(chrom, source, block)
+                data = data[np.lexsort((data["order"], data["end"], data["start"]))]
+                yield from self._resolve_blocks(chrom, (data[i : i + block] for i in range(0, len(data), block)))
 
-    def _resolve_blocks(self, chrom: str, source: np.ndarray, block: int):
+    def _read_blocks(self, path: Path, block: int) -> Iterator[np.ndarray]:
+        # plain reads rather than a memmap: mapped pages would count towards the RSS
+        with open(path, "rb") as fh:
+            while True:
+                part = np.fromfile(fh, dtype=self.dtype, count=block)
+                if len(part) == 0:
+                    return
+                yield part
+
+    def _resolve_blocks(self, chrom: str, blocks: Iterator[np.ndarray]):
         carry = np.empty(0, dtype=self.dtype)
-        n = len(source)
-        for lo in range(0, n, block):
-            chunk = np.concatenate([carry, np.asarray(source[lo : lo + block])])
-            if lo + block < n:
-                # cut where nothing before the cut reaches past the next start: later blocks start
-                # at or after it (sorted), so the part before the cut is final
-                running_end = np.maximum.accumulate(chunk["end"])
-                safe = np.flatnonzero(running_end[:-1] <= chunk["start"][1:])
-                if len(safe) == 0:
-                    carry = chunk
-                    continue
-                cut = int(safe[-1]) + 1
-                carry = chunk[cut:]
-                chunk = chunk[:cut]
-            else:
-                carry = np.empty(0, dtype=self.dtype)
-            s, e, v = resolve_overlaps(chunk["start"], chunk["end"], chunk["v"])
+        for part in blocks:
+            chunk = np.concatenate([carry, part])
+            # cut where nothing before the cut reaches past the next start: later blocks start at
+            # or after it (sorted), so the part before the cut is final
+            running_end = np.maximum.accumulate(chunk["end"])
+            safe = np.flatnonzero(running_end[:-1] <= chunk["start"][1:])
+            if len(safe) == 0:
+                carry = chunk
+                continue
+            cut = int(safe[-1]) + 1
+            carry = chunk[cut:]
+            s, e, v = resolve_overlaps(chunk["start"][:cut], chunk["end"][:cut], chunk["v"][:cut])
             if len(s):
                 yield chrom, s, e, v
         if len(carry):
