@@ -295,7 +295,7 @@ def evaluate_cmd(model, task, data_files, split, out_dir):
 @click.option("--workers", type=int, default=0, show_default=True, help="Processes fetching genome windows.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="auto = CUDA (bf16) when available.")
-@click.option("--max-records", type=int, default=None, help="Stop after this many input records.")
+@click.option("--max-records", type=int, default=None, help="Stop after this many valid input records.")
 @click.option("--strict", is_flag=True, help="Any rejected record is a fatal error.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
