@@ -38,7 +38,7 @@ from trainer.datasets import (
 )
 from trainer.metrics import METRIC_KEYS, compute_metrics
 
-__all__ = ["evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
+__all__ = ["center_crop", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
 
 PUBLISHED_AUCS = "tfbs/deepbind_published_aucs_encode.csv"
 _SPLICE = ("neither", "donor", "acceptor")
@@ -266,7 +266,9 @@ def evaluate_model(
     if task != "tfbs" and len(datasets) > 1:
         datasets = [_concat_same(datasets)]
 
-    probs = [predictor.predict(d.sequences, batch_size=batch_size) for d in datasets]
+    window = int(predictor.window_bp or 0)
+    cropped = any(len(x) > window for d in datasets for x in d.sequences) if window else False
+    probs = [predictor.predict(center_crop(d.sequences, window), batch_size=batch_size) for d in datasets]
     metrics, curves = evaluate_predictions(task, datasets, probs, predictor.output_names)
     header = {
         "model": str(model_dir),
@@ -277,6 +279,8 @@ def evaluate_model(
         "data": files,
         "split": split,
     }
+    if cropped:
+        header["input_crop"] = f"inputs longer than the model's window ({window} bp) were centre-cropped to it"
     metrics = {**header, **metrics}
     if task == "tfbs" and any(is_deepbind(p) and is_deepbind_test_fold(p) for p in files):
         published = published_deepbind_aucs()
@@ -298,6 +302,24 @@ def evaluate_model(
     write_curves(curves, out_dir, title=f"{predictor.model_name} ({task})")
     write_report(metrics, out_dir)
     return metrics
+
+
+def center_crop(sequences: Sequence[str], window: int) -> list[str]:
+    """Centre ``window`` bases of every sequence longer than ``window`` (others unchanged).
+
+    Why: task models are trained on anchored windows (UCI splice: site at the centre of 60 bp;
+    GUE splice: at the centre of 400 bp), so a longer input is cut around its centre, not at its
+    3' end. For an odd excess the extra base is dropped on the right: start = (len - window) // 2.
+    """
+    if not window:
+        return list(sequences)
+    out = []
+    for s in sequences:
+        if len(s) > window:
+            start = (len(s) - window) // 2
+            s = s[start : start + window]
+        out.append(s)
+    return out
 
 
 def _concat_same(datasets: list[TaskData]) -> TaskData:
