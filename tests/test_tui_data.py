@@ -264,3 +264,19 @@ def test_scored_bed_from_annotate_uses_its_header(tmp_path):
     assert (first.score, second.score) == (0.75, 0.5)
     assert dict(first.columns) == {"chrom": "chr1", "start": "100", "end": "300", "col4": "x",
                                    "promoter": "0.25", "tfbs_CTCF": "0.75"}
+
+
+def test_gtf_genes_are_named_by_gene_name(tmp_path):
+    path = tmp_path / "genes.gtf"
+    path.write_text(
+        "#!genome-build GRCh38\n"
+        'chr2\tHAVANA\tgene\t1789113\t2331260\t.\t-\t.\tgene_id "ENSG00000186487.17"; gene_name "MYT1L";\n'
+        'chr2\tHAVANA\texon\t1789113\t1790000\t.\t-\t.\tgene_id "ENSG00000186487.17"; gene_name "MYT1L";\n'
+        'chr2\tHAVANA\tgene\t1374223\t1543711\t.\t+\t.\tgene_id "ENSG00000115705.20"; gene_name "TPO";\n'
+    )
+    tracks = TrackSet([open_track(path)])
+    assert len(tracks.items()) == 2  # genes only: the exon line is left out
+    myt1l = tracks.find("MYT1L")
+    # GTF is 1-based inclusive: start 1,789,113 is 0-based 1,789,112, the same as the BED.
+    assert (myt1l.start, myt1l.end, myt1l.strand) == (1_789_112, 2_331_260, "-")
+    assert dict(myt1l.columns)["gene_id"] == "ENSG00000186487.17"

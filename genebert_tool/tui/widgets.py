@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from genebert_tool.tui.data import FeatureView, Item, SequenceView, SignalView, TrackView
+from genebert_tool.tui.records import FeatureView, Item, SequenceView, SignalView, TrackView
 from genebert_tool.tui.locus import Locus
 
 #: Columns left of the data, for track names and the y-axis range.

@@ -1,0 +1,149 @@
+"""Signal and sequence tracks (bigWig, FASTA), and :func:`open_track`, which picks the track
+class from a file's extension. No Textual, no torch.
+
+A bigWig is never read whole: each view asks pyBigWig for ``n_cols`` bin means
+(``bw.stats(chrom, start, end, type="mean", nBins=n_cols)``), which libBigWig answers from the
+file's zoom levels. A FASTA is fetched only at base level.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from pathlib import Path
+
+from genebert_tool.errors import InputError
+from genebert_tool.genome.intervals import normalize_chrom
+from genebert_tool.tui.features import FeatureTrack, VariantTrack, check_readable
+from genebert_tool.tui.locus import Locus
+from genebert_tool.tui.records import SignalView
+
+_BIGWIG_MAGIC = (0x888FFC26).to_bytes(4, "little")
+_SIGNAL_SUFFIXES = (".bw", ".bigwig")
+_FEATURE_SUFFIXES = (".bed", ".narrowpeak", ".broadpeak", ".gtf", ".gff", ".gff3")
+_VARIANT_SUFFIXES = (".vcf", ".bcf")
+_FASTA_SUFFIXES = (".fa", ".fasta", ".fna")
+
+
+class SignalTrack:
+    """A bigWig, read per view through its zoom levels."""
+
+    kind = "signal"
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        import pyBigWig
+
+        self.path = Path(path)
+        self.name = self.path.name
+        check_readable(self.path)
+        with open(self.path, "rb") as fh:
+            # libBigWig prints to stderr on a bad file, which would scribble over the terminal.
+            if fh.read(4) != _BIGWIG_MAGIC:
+                raise InputError("not a bigWig file (bad magic number)", path=str(path))
+        try:
+            self._bw = pyBigWig.open(str(self.path))
+        except RuntimeError as exc:
+            raise InputError(f"cannot open bigWig: {exc}", path=str(path)) from exc
+        self.contigs: dict[str, int] = dict(self._bw.chroms())
+        # One libBigWig handle is not safe to share between threads.
+        self._lock = threading.Lock()
+
+    def signal(self, locus: Locus, n_cols: int) -> SignalView:
+        """Mean signal in ``n_cols`` equal bins over ``locus`` (None where there is no data)."""
+        values: list[float | None] = [None] * n_cols
+        chrom = normalize_chrom(locus.chrom, self.contigs)
+        if chrom is not None and n_cols > 0:
+            length = self.contigs[chrom]
+            start, end = max(0, locus.start), min(locus.end, length)
+            if end > start:
+                with self._lock:
+                    stats = self._bw.stats(chrom, start, end, type="mean", nBins=n_cols)
+                # Columns past the contig end stay empty: map the bins onto the view's columns.
+                first = (start - locus.start) * n_cols // locus.width
+                last = math.ceil((end - locus.start) * n_cols / locus.width)
+                span = max(1, last - first)
+                for col in range(first, min(last, n_cols)):
+                    values[col] = stats[(col - first) * n_cols // span]
+        present = [v for v in values if v is not None and math.isfinite(v)]
+        low = min([0.0, *present])
+        high = max([0.0, *present])
+        if high == low:
+            high = low + 1.0
+        return SignalView(self.name, tuple(values), low, high)
+
+    def close(self) -> None:
+        self._bw.close()
+
+
+class SequenceTrack:
+    """The reference FASTA, through :class:`genebert_tool.genome.fasta.Genome` (pyfaidx)."""
+
+    kind = "sequence"
+
+    def __init__(self, path: str | os.PathLike, *, offsets: dict[str, int] | None = None) -> None:
+        """``offsets`` place a FASTA piece on its chromosome (``{"chr22": 32_000_000}``)."""
+        self.path = Path(path)
+        self.name = self.path.name
+        check_readable(self.path)
+        try:
+            from genebert_tool.genome.fasta import Genome
+        except ImportError:  # the genome package is written alongside; pyfaidx does the same job
+            Genome = None
+        try:
+            if Genome is not None:
+                self._genome = Genome(self.path, offsets=offsets)
+                self.contigs: dict[str, int | None] = dict(self._genome.contigs)
+                self._fetch = self._genome.fetch
+            else:
+                import pyfaidx
+
+                if offsets:
+                    raise InputError("FASTA offsets need genebert_tool.genome.fasta", path=str(path))
+
+                fasta = pyfaidx.Fasta(str(self.path), sequence_always_upper=True)
+                self.contigs = {k: len(v) for k, v in fasta.items()}
+                self._fetch = lambda c, s, e: _pad_fetch(fasta, self.contigs, c, s, e)
+        except InputError:
+            raise
+        except Exception as exc:  # pyfaidx raises many types for bad files
+            raise InputError(f"cannot read FASTA: {exc}", path=str(path)) from exc
+        self._lock = threading.Lock()
+
+    def sequence(self, locus: Locus) -> str | None:
+        chrom = normalize_chrom(locus.chrom, self.contigs)
+        if chrom is None:
+            return None
+        with self._lock:
+            return self._fetch(chrom, locus.start, locus.end)
+
+
+Track = SignalTrack | FeatureTrack | VariantTrack | SequenceTrack
+
+
+def open_track(path: str | os.PathLike) -> Track:
+    """Open ``path`` as the track its extension names (.bw/.bigWig, .bed/.narrowPeak/.gtf
+    (+.gz), .vcf/.vcf.gz/.bcf, .fa/.fasta (+.gz)). Raises InputError for a missing, unreadable
+    or malformed file, or an unknown extension."""
+    p = Path(path)
+    low = p.name.lower()
+    stem = low.removesuffix(".gz").removesuffix(".bgz")
+    if low.endswith(_SIGNAL_SUFFIXES):
+        return SignalTrack(p)
+    if stem.endswith(_FEATURE_SUFFIXES):
+        return FeatureTrack(p)
+    if stem.endswith(_VARIANT_SUFFIXES):
+        return VariantTrack(p)
+    if stem.endswith(_FASTA_SUFFIXES):
+        return SequenceTrack(p)
+    raise InputError(
+        "unknown track type (expected .bw, .bed, .narrowPeak, .gtf, .vcf[.gz], .fa[.gz])", path=str(p)
+    )
+
+
+def _pad_fetch(fasta, contigs: dict[str, int | None], chrom: str, start: int, end: int) -> str:
+    length = contigs[chrom] or 0
+    left = max(0, -start)
+    lo, hi = max(0, start), min(end, length)
+    body = str(fasta[chrom][lo:hi]) if hi > lo else ""
+    return "N" * left + body + "N" * max(0, end - start - left - len(body))
