@@ -175,7 +175,7 @@ def throughput(args, tmp: Path) -> list[tuple]:
     return rows
 
 
-def rss_child(n: int) -> None:
+def rss_child(n: int, tracks: tuple[str, ...]) -> None:
     """Run inside a fresh process: stream ``n`` generated BED records through the pipeline."""
     import torch
 
@@ -196,12 +196,12 @@ def rss_child(n: int) -> None:
                 fh.write(f"chr2\t{s}\t{s + 2}\tr{i}\n")
         baseline = _maxrss_mb()
         opts = AnnotateOptions(input=str(bed), output=str(tmp / "o"), genome=genome, task="tfbs", device="cpu",
-                               batch_size=1024, chunk_windows=4096, progress=False)
+                               batch_size=1024, chunk_windows=4096, progress=False, tracks=tracks)
         start = time.perf_counter()
         summary = annotate(opts, models=models)
         seconds = time.perf_counter() - start
         print(json.dumps({"n": n, "scored": summary.scored, "seconds": seconds, "baseline_mb": baseline,
-                          "maxrss_mb": _maxrss_mb(), "bigwig_mb": (tmp / "o.MA0139.1_CTCF.bw").stat().st_size / 2**20}))
+                          "maxrss_mb": _maxrss_mb(), "bigwig_mb": sum(p.stat().st_size for p in tmp.glob("o.*.bw")) / 2**20}))
 
 
 def main() -> None:
@@ -213,10 +213,11 @@ def main() -> None:
     parser.add_argument("--rss-sizes", default="10000,1000000")
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--rss-tracks", default="bigwig,bed6", help="track outputs of the RSS runs")
     parser.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child is not None:
-        rss_child(args.rss_child)
+        rss_child(args.rss_child, tuple(t for t in args.rss_tracks.split(",") if t))
         return
     import torch
 
@@ -231,11 +232,12 @@ def main() -> None:
             print(f"| {task} | {unit} | {n} | {w} | {s:.2f} | {rate:.1f} | {mm:.2f} | {s / mm if mm else float('nan'):.1f}x"
                   f" | {names} |")
     if not args.skip_rss:
+        print(f"\n(tracks: {args.rss_tracks})")
         print("\n| BED records | wall s | records/s | RSS after start-up MiB | peak RSS MiB | bigWig MiB |")
         print("|---|---|---|---|---|---|")
         for n in (int(x) for x in args.rss_sizes.split(",")):
-            out = subprocess.run([sys.executable, __file__, "--rss-child", str(n)], capture_output=True, text=True,
-                                 cwd=REPO)
+            out = subprocess.run([sys.executable, __file__, "--rss-child", str(n), "--rss-tracks", args.rss_tracks],
+                                 capture_output=True, text=True, cwd=REPO)
             if out.returncode != 0:
                 print(f"| {n} | failed: {out.stderr.strip().splitlines()[-1:]} |||||")
                 continue

@@ -129,7 +129,11 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
     """Run one annotation; see the module docstring. ``models`` (already loaded) overrides
     ``options.models``/``options.task`` model loading -- tests and benchmarks pass stubs here."""
     fmt = validate(options)
-    started = time.perf_counter()
+    genome = None
+    if options.genome:  # before the models: a bad genome path should fail fast
+        from genebert_tool.genome.fasta import Genome, parse_offsets
+
+        genome = Genome(options.genome, offsets=parse_offsets(options.genome_offsets))
     if models is None:
         _quiet_transformers()
         models = load_models(
@@ -142,11 +146,7 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
         )
     summary = AnnotateSummary(input=options.input, format=fmt, task=options.task)
     summary.models = [f"{m.name} {m.version} ({m.task}, {m.window_bp} bp: {', '.join(m.columns)})" for m in models]
-    genome = None
-    if options.genome:
-        from genebert_tool.genome.fasta import Genome, parse_offsets
-
-        genome = Genome(options.genome, offsets=parse_offsets(options.genome_offsets))
+    started = time.perf_counter()  # the rate in the summary excludes model loading
     try:
         if fmt == "vcf":
             from genebert_tool.annotate import variants
