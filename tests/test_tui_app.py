@@ -248,3 +248,21 @@ def test_layout_never_hides_a_block_for_a_label():
     assert layout_items([(0, 5), (1, 3)], [0, 0], [0, 1], 1, 40) == [(0, 0), None]
     assert columns_of(Locus("chr1", 1000, 2000), 1500, 1501, 100) == (50, 51)
     assert columns_of(Locus("chr1", 1000, 2000), 0, 5000, 100) == (0, 100)  # clipped
+
+
+async def test_dense_view_draws_density(tmp_path):
+    bed = tmp_path / "dense.bed"
+    bed.write_text("".join(f"chr1\t{i * 2}\t{i * 2 + 1}\tf{i}\t{i}\t+\n" for i in range(6000)))
+    app = BrowserApp([bed], locus="chr1:1-12,000")
+    async with app.run_test(size=SIZE) as pilot:
+        await _loaded(app, pilot)
+        [widget] = app.browser.query(TrackWidget)
+        text = str(widget.render())
+        assert "6,000 in view: starts per column" in text
+        assert text.split("\n")[1].strip() and set(text.split("\n")[1].strip()) <= set("▁▂▃▄▅▆▇█")
+        # The table shows the 2,000 highest-scoring rows, and says so.
+        table = app.browser.query_one(ItemTable)
+        assert table.row_count == ItemTable.MAX_ROWS == 2000
+        assert table.get_row_at(0)[0] == "f5999" and "of 6,000" in str(table.border_title)
+        await pilot.press("t", "s")
+        assert table.get_row_at(0)[0] == "f0" and "lowest" in str(table.border_title)

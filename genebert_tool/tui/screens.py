@@ -87,8 +87,8 @@ class BrowserScreen(Screen):
     BrowserScreen LocusBox { width: 1fr; }
     BrowserScreen #status { width: 44; padding: 1 1 0 1; color: $text-muted; }
     BrowserScreen #tracks { width: 1fr; }
-    BrowserScreen #side { width: 52; border-left: solid $primary-background; }
-    BrowserScreen ItemTable { height: 1fr; }
+    BrowserScreen #side { width: 58; border-left: solid $primary-background; }
+    BrowserScreen ItemTable { height: 1fr; border-top: solid $primary-background; }
     BrowserScreen #detail-scroll { height: 1fr; border-top: solid $primary-background; }
     BrowserScreen #message { height: 1; color: $error; }
     """
@@ -131,8 +131,9 @@ class BrowserScreen(Screen):
         for k, track in enumerate(self.tracks.tracks):
             widget = self._widgets.get(id(track))
             if widget is None:
-                widget = self._widgets[id(track)] = TrackWidget(track.name, track.kind, len(self._widgets))
+                widget = self._widgets[id(track)] = TrackWidget(track.name, track.kind, k)
                 area.mount(widget, after=previous)
+            widget.set_position(k)
             previous = widget
         self.query_one(ItemTable).set_items(self.tracks.items())
         if self.locus is not None:

@@ -35,6 +35,8 @@ def columns_of(locus: Locus, start: int, end: int, n_cols: int) -> tuple[int, in
 
 #: Above this many items in view, labels are not laid out (the blocks alone say enough).
 MAX_LABELLED = 2000
+#: Above this many, a track shows item density per column instead of blocks (layout is O(n)).
+MAX_BLOCKS = 5000
 
 
 def layout_items(
@@ -162,11 +164,17 @@ class TrackWidget(Widget):
 
     view: reactive[TrackView | None] = reactive(None)
 
-    def __init__(self, track_name: str, kind: str, colour_index: int = 0, **kwargs) -> None:
+    def __init__(self, track_name: str, kind: str, position: int = 0, **kwargs) -> None:
         super().__init__(classes=kind, **kwargs)
         self.track_name = track_name
         self.kind = kind
-        self.colour = _TRACK_COLOURS[colour_index % len(_TRACK_COLOURS)]
+        self.colour = _TRACK_COLOURS[0]
+        self.set_position(position)
+
+    def set_position(self, position: int) -> None:
+        """The track's place in the stack picks its colour (stable once every file has loaded)."""
+        self.colour = _TRACK_COLOURS[position % len(_TRACK_COLOURS)]
+        self.refresh()
         self.locus: Locus | None = None
 
     def show(self, locus: Locus, view: TrackView) -> None:
@@ -230,6 +238,8 @@ class TrackWidget(Widget):
     def _render_items(self, head: Text, view: FeatureView, locus: Locus, n_cols: int) -> Text:
         n_rows = max(1, self.size.height - 2)
         variant = self.kind == "variant"
+        if len(view.items) > MAX_BLOCKS:
+            return self._render_density(head, view, locus, n_cols)
         spans = [columns_of(locus, i.start, i.end, n_cols) for i in view.items]
         labels = [self._label(i) for i in view.items]
         # A variant's label follows its marker; a feature's starts on its block.
@@ -262,6 +272,19 @@ class TrackWidget(Widget):
             lines.append(line)
         return Text("\n").join(lines)
 
+    def _render_density(self, head: Text, view: FeatureView, locus: Locus, n_cols: int) -> Text:
+        """Too many items for blocks: how many start in each column, as bars."""
+        counts = [0] * n_cols
+        for item in view.items:
+            counts[columns_of(locus, item.start, item.end, n_cols)[0]] += 1
+        top = max(counts)
+        head.append(f"  {len(view.items):,} in view: starts per column, up to {top:,} (zoom in for blocks)",
+                    style="dim")
+        line = Text(" " * GUTTER, no_wrap=True, overflow="crop")
+        line.append("".join(" " if c == 0 else _EIGHTHS[max(1, round(8 * c / top))] for c in counts),
+                    style=self.colour)
+        return Text("\n").join([head, line])
+
     def _label(self, item: Item) -> tuple[str, str]:
         if self.kind == "variant":
             if item.score is not None:
@@ -277,9 +300,15 @@ class TrackWidget(Widget):
 
 class ItemTable(DataTable):
     """Features and variants of every track; ``s`` sorts by score. Posts :class:`Jump` when a
-    row is selected (enter or click) and :class:`Highlighted` when the cursor moves."""
+    row is selected (enter or click) and :class:`Highlighted` when the cursor moves.
+
+    A DataTable measures every cell, so at most :data:`MAX_ROWS` rows are shown: all items in
+    file order when they fit, else the highest-scoring (``s``: the lowest); the border title
+    says which.
+    """
 
     BINDINGS = [("s", "sort_score", "Sort by score")]
+    MAX_ROWS = 2000
 
     class Jump(Message):
         """Show ``item``."""
@@ -297,30 +326,48 @@ class ItemTable(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.items: dict[str, Item] = {}
+        self.all_items: list[Item] = []
+        self.items: dict[str, Item] = {}  # row key -> item, in row order
         self.sort_descending = True
         # Columns now, not on mount: rows may arrive from a loader before the table is mounted.
-        self.add_column("name", key="name", width=18)
+        # Fixed widths: nothing to measure per row.
+        self.add_column("name", key="name", width=16)
         self.add_column("score", key="score", width=7)
-        self.add_column("locus", key="locus")
-        self.add_column("track", key="track")
+        self.add_column("locus", key="locus", width=14)
+        self.add_column("track", key="track", width=10)
 
     def set_items(self, items: list[Item]) -> None:
+        """Show ``items`` (every feature and variant), capped at :attr:`MAX_ROWS`."""
+        self.all_items = list(items)
+        self.sort_descending = True
+        if len(items) <= self.MAX_ROWS:
+            self.border_title = f"{len(items):,} features and variants"
+            self._show(self.all_items)
+        else:
+            self.action_sort_score()
+
+    def _show(self, items: list[Item]) -> None:
         self.clear()
         self.items = {}
         for k, item in enumerate(items):
             key = str(k)
             self.items[key] = item
             score = Text("." if item.score is None else f"{item.score:.4g}", justify="right")
-            name = item.name if len(item.name) <= 18 else item.name[:17] + "…"
-            self.add_row(name, score, f"{item.chrom}:{item.start + 1:,}", item.track, key=key)
+            name = item.name if len(item.name) <= 16 else item.name[:15] + "…"
+            track = item.track if len(item.track) <= 10 else item.track[:9] + "…"
+            self.add_row(name, score, f"{item.chrom}:{item.start + 1:,}", track, key=key)
 
     def action_sort_score(self) -> None:
         """Sort by score, largest first; again for smallest first (missing scores last)."""
         desc = self.sort_descending
-        scored = [i for i in self.items.values() if i.score is not None]
-        scored.sort(key=lambda i: i.score, reverse=desc)
-        self.set_items(scored + [i for i in self.items.values() if i.score is None])
+        scored = sorted((i for i in self.all_items if i.score is not None), key=lambda i: i.score, reverse=desc)
+        unscored = [i for i in self.all_items if i.score is None]
+        shown = (scored + unscored)[: self.MAX_ROWS]
+        order = "highest" if desc else "lowest"
+        self.border_title = (f"{len(self.all_items):,} features and variants, by score ({order} first)"
+                     if len(self.all_items) <= self.MAX_ROWS else
+                     f"the {len(shown):,} {order}-scoring of {len(self.all_items):,} (s: {'lowest' if desc else 'highest'})")
+        self._show(shown)
         self.sort_descending = not desc
 
     def move_to(self, item: Item) -> None:
