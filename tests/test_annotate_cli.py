@@ -307,3 +307,32 @@ def test_cuda_bf16_matches_cpu(hg38_chr2, tiny, tmp_path):
     cpu = np.array([[float(x) for x in r[3:]] for r in _table(tmp_path / "cpu.bed")[1]])
     gpu = np.array([[float(x) for x in r[3:]] for r in _table(tmp_path / "cuda.bed")[1]])
     assert np.abs(cpu - gpu).max() < 2e-2  # bf16 autocast on GPU
+
+
+@pytest.mark.slow
+def test_demo_script_with_a_registry_of_tiny_models(hg38_chr2, tiny, tmp_path):
+    """examples/demo.sh end to end, the tiny models registered under the default names."""
+    import os
+    import shutil
+    import subprocess
+
+    from genebert_tool.pretrained import register_model
+
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    for task, path in tiny.items():
+        register_model(path, f"genebert-{task}", task, "0-test", root=registry)
+    genebert = shutil.which("genebert") or str(Path(__import__("sys").executable).parent / "genebert")
+    env = {**os.environ, "GENEBERT_PRETRAINED": str(registry), "DEMO_OUT": str(tmp_path / "demo"),
+           "GENEBERT_DATA": str(hg38_chr2.parent.parent)}
+    out = subprocess.run(["bash", str(EXAMPLES / "demo.sh"), genebert], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr
+    assert "demo: done" in out.stdout and ".bw" in out.stdout
+    assert len(list((tmp_path / "demo").glob("*.bw"))) == 6
+    env["GENEBERT_PRETRAINED"] = str(tmp_path)  # no registry: a clear failure
+    out = subprocess.run(["bash", str(EXAMPLES / "demo.sh"), genebert], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.returncode != 0 and "default model for --task tfbs is not available" in out.stderr
+    assert "Traceback" not in out.stderr
