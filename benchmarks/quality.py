@@ -285,8 +285,8 @@ def render_markdown(report: dict) -> str:
         f"Command: `{meta['command']}`  ",
         f"Run: {meta['started']} -> {meta['finished']} UTC, {meta['host']}, torch threads = {meta['threads']}, "
         f"seed = {meta['seed']}.  ",
-        f"Size caps (CPU time budget): DeepBind positives per experiment <= {meta['max_train']} (+ the same "
-        f"number of dinucleotide-shuffled negatives); GUE train rows <= {meta['max_train_gue']} (stratified "
+        f"Size caps (CPU time budget): DeepBind positives per experiment <= {meta['max_train'] or 'all'} (+ the same "
+        f"number of dinucleotide-shuffled negatives); GUE train rows <= {meta['max_train_gue'] or 'all'} (stratified "
         f"subsample); CNN epochs <= {meta['epochs']} with early stopping. Published models used all training data.",
         "",
     ]
@@ -302,7 +302,7 @@ def render_markdown(report: dict) -> str:
             "(`tfbs/deepbind_published_aucs_encode.csv`), matched on the file stem.",
             "",
         ]
-        cols = ["experiment", "n_train", "published DeepBind"] + [BASELINE_LABELS[b] for b in baselines] + ["GeneBERT", "best PWM motif"]
+        cols = ["experiment", "n_train (pos+neg)", "published DeepBind"] + [BASELINE_LABELS[b] for b in baselines] + ["GeneBERT", "best PWM motif"]
         lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in d["rows"]:
             cells = [r["experiment"], f"{2 * r['n_train_pos']}", _fmt(r["published_deepbind_auc"])]
@@ -362,6 +362,9 @@ def render_markdown(report: dict) -> str:
 def _atomic_path(path: Path):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report should be readable like any file
     return tmp
 
 
@@ -405,8 +408,9 @@ def parse_args(argv=None):
     p.add_argument("--sections", default="deepbind,gue,splice", help="comma list of deepbind,gue,splice")
     p.add_argument("--experiments", nargs="*", help="DeepBind experiment name substrings (default: all 25)")
     p.add_argument("--gue-tasks", nargs="*", help="GUE task names (default: all 8)")
-    p.add_argument("--max-train", type=int, default=4000, help="DeepBind positives per experiment (default 4000)")
-    p.add_argument("--max-train-gue", type=int, default=10000, help="GUE training rows per task (default 10000)")
+    p.add_argument("--max-train", type=int, default=4000,
+                   help="DeepBind positives per experiment (default 4000; 0 = all)")
+    p.add_argument("--max-train-gue", type=int, default=10000, help="GUE training rows per task (default 10000; 0 = all)")
     p.add_argument("--epochs", type=int, default=12, help="CNN max epochs (early stopping on internal dev)")
     p.add_argument("--baselines", default="cnn,kmer_lr,best_pwm")
     p.add_argument("--seed", type=int, default=0)
@@ -417,6 +421,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     args.sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     args.baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    args.max_train = args.max_train or None
+    args.max_train_gue = args.max_train_gue or None
     return args
 
 
@@ -429,6 +435,7 @@ def main(argv=None) -> dict:
         text = render_markdown(report)
         print(text)
         write_text(args.out_dir / "quality.md", text + "\n")
+        write_text(args.out_dir / "quality.json", (args.out_dir / "quality.json").read_text())
         if "deepbind" in report:
             plot_deepbind(report["deepbind"]["rows"], report["meta"]["baselines"], args.out_dir / "quality_deepbind.png")
         return report
@@ -444,7 +451,7 @@ def main(argv=None) -> dict:
     if "splice" in args.sections:
         report["splice"] = run_splice(args, data)
     report["meta"] = {
-        "command": "python benchmarks/quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python benchmarks/quality.py", *(sys.argv[1:] if argv is None else argv)]),
         "started": started,
         "finished": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
         "host": f"{platform.machine()} {os.cpu_count()} CPUs (shared), torch {torch.__version__}",
