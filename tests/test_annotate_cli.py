@@ -148,6 +148,13 @@ def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny, 
     assert len(rejected) == 4 and all(r.split("\t")[1].isdigit() for r in rejected)
 
 
+def test_vcf_strict_stops_at_the_first_skip(hg38_chr2, tiny, tmp_path):
+    result, text = _run([EXAMPLES / "variants.vcf", "--genome", hg38_chr2, "--task", "tfbs", "--model",
+                         tiny["tfbs"], "--strict", "-o", tmp_path / "s"])
+    assert result.exit_code == 1 and "variants.vcf:14: REF_MISMATCH" in text
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_vcf_stdin_to_stdout(hg38_chr2, tiny):
     text_in = (EXAMPLES / "variants.vcf").read_text()
     result = CliRunner().invoke(main, ["annotate", "-", "--format", "vcf", "--genome", str(hg38_chr2), "--task",
@@ -241,6 +248,8 @@ def test_usage_errors(hg38_chr2, tiny, tmp_path):
          "does not exist"),
         ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "--tile", "0", "-o",
           tmp_path / "o"], "positive"),
+        ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "--context-bp", "500", "-o",
+          tmp_path / "o"], "reads at most 128 bp"),
     ]
     for args, message in cases:
         result, text = _run(args)

@@ -4,7 +4,9 @@ Workers are started with the ``spawn`` method (no fork of a process that holds t
 open pyfaidx handle: pyfaidx#211); each receives the picklable ``Genome`` and opens the FASTA
 lazily on its first fetch. The main process sends one chunk of window requests at a time and
 gets them back in request order (``Pool.map``), so output order is deterministic and at most one
-chunk of sequences is in flight.
+chunk of sequences is in flight. (A torch ``DataLoader`` would need the records up front or an
+``IterableDataset`` re-reading the input in every worker; the model input here is plain strings,
+tokenized in the main process by the predictor, so a pool over window requests is all it takes.)
 """
 
 from __future__ import annotations

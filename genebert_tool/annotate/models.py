@@ -96,6 +96,14 @@ def filter_tfs(outputs: Sequence[str], keep: Sequence[int], tfs: Sequence[str], 
     return chosen
 
 
+def _readable_bp(predictor: Any) -> int | None:
+    """The longest sequence a model sees whole: (max_seq_len - [CLS] - [SEP]) k-mers."""
+    config = getattr(predictor, "config", None)
+    if config is None or not getattr(config, "max_seq_len", None):
+        return None
+    return int(config.max_seq_len) - 2 + int(config.kmer) - 1
+
+
 def name_columns(models: list[ScoringModel]) -> None:
     """Fill ``model.columns`` for every model (module docstring), unique across the run."""
     tasks = [m.task for m in models]
@@ -165,6 +173,12 @@ def load_models(
         window = int(context_bp or predictor.window_bp or 0)
         if window <= 0:
             raise ModelError(f"model {ref} does not record its window_bp; pass --context-bp")
+        readable = _readable_bp(predictor)
+        if readable is not None and window > readable:
+            # the tokenizer would cut the window's 3' end: the scored base would no longer be centred
+            what = "--context-bp" if context_bp else "its window_bp"
+            raise InputError(f"model {ref} reads at most {readable} bp ({predictor.config.max_seq_len} tokens of "
+                             f"{predictor.config.kmer}-mers), but {what} is {window}")
         models.append(
             ScoringModel(
                 predictor=predictor,
