@@ -272,9 +272,6 @@ def run(options: AnnotateOptions, fmt: str, models: list[ScoringModel], genome, 
             for w in bed6:
                 w.abort()
             summary.outputs.clear()
-            track_sets_allowed = False
-        else:
-            track_sets_allowed = True
         if table is not None:
             summary.outputs.insert(0, str(table.path))
         # tracks: chromosome sizes from the FASTA index (BED) or the records (FASTA), in that order
@@ -284,7 +281,7 @@ def run(options: AnnotateOptions, fmt: str, models: list[ScoringModel], genome, 
             track_sets.append((region_spool, region_columns))
         track_sets += [(sp, m.columns) for sp, m in zip(pos_spools, pos_models)]
         for spool, cols in track_sets:
-            if len(spool) and track_sets_allowed:
+            if len(spool) and counter.n:
                 summary.outputs += _write_tracks(spool, cols, chrom_sizes, prefix, options.tracks, comments)
     path = rejects_path(options)
     if path is not None:
