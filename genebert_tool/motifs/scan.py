@@ -9,19 +9,21 @@ Conventions (the caller can rely on them):
 
 * case is ignored (soft-masked repeats are scanned like the rest);
 * ``N`` and any other non-ACGT character contribute **0** to a window's score (Biopython returns
-  NaN for such windows; a feature matrix needs a number). 0 is the expected log-odds of a base
-  drawn from the motif-independent background only in the limit; it is a neutral, documented
-  choice rather than a model of ambiguity;
+  NaN for such windows; a feature matrix needs a number). 0 is a neutral, documented choice
+  rather than a model of ambiguity;
 * windows lie wholly inside the sequence. A sequence shorter than a motif gets one window at its
   start, the missing bases counting like ``N`` (so every entry of a matrix is finite).
 
-How it is fast: for each window the score is a sum of ``L`` rows picked from a table of
-``5 L`` rows (one per offset and base, ``N`` = a zero row) whose columns are all motifs of a length
-bucket on both strands. That is ``torch.nn.functional.embedding_bag(mode="sum")``, whose CPU kernel
-(fbgemm) is a JIT-compiled gather-and-add: 4x fewer operations than a one-hot matrix product and
-no im2col copy. Motifs are grouped into buckets of similar length (at most ``_BUCKET_SPAN`` apart),
-shorter ones padded with zero rows, so little work is wasted on padding. Window scores of a batch
-(a few thousand positions) stay in cache and are max-reduced per region at once.
+How it is fast. Bases are coded A C G T N END = 0..5 and read as overlapping k-mers (``_KMER``
+bases). For a bucket of motifs of similar length, a table holds for every k-mer offset ``g`` of
+a window and every k-mer the summed log-odds of those ``k`` bases, for all motifs of the bucket
+on both strands (columns). A window's scores are then the sum of ``ceil(L / k)`` table rows:
+``torch.nn.functional.embedding_bag(mode="sum")``, whose CPU kernel (fbgemm) is a JIT-compiled
+gather-and-add — ``4 k`` times fewer operations than a one-hot matrix product, and no im2col
+copy. Pieces of sequence are laid end to end, each followed by one END base that scores ``-inf``
+inside a motif (0 past its end), so windows running off a piece drop out of the maximum by
+themselves and the per-piece maximum is one strided ``amax``. Motifs are bucketed by length (at
+most ``_BUCKET_SPAN`` apart, at most ``_BUCKET_MOTIFS`` per table) so little work is padding.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ _BUCKET_SPAN = 3  # motifs in one bucket differ in length by at most this - 1
 # At most this many motifs (2x columns) per table: a batch's score block then stays at about
 # 2 MB. Much larger blocks come back as fresh pages from malloc on every call and ran ~5x slower.
 _BUCKET_MOTIFS = 64
-_KMER = 3  # bases per table row (5**k rows per k-mer offset); 3 measured fastest (2: -10%)
+_KMER = 2  # bases per table row (6**k rows per k-mer offset); k = 2 and 3 measured equal, 2 has smaller tables
 DEFAULT_BATCH_SIZE = 4096  # window starts per batch (fewer, larger batches: less Python overhead)
+_N, _END = 4, 5
+_ALPHABET = 6
 
-_CODES = np.full(256, 4, dtype=np.uint8)
+_CODES = np.full(256, _N, dtype=np.uint8)
 for _i, _b in enumerate("ACGT"):
     _CODES[ord(_b)] = _i
     _CODES[ord(_b.lower())] = _i
@@ -68,36 +72,36 @@ class _Bucket:
     span: int  # bases one window reads: width rounded up to whole k-mers
     kmer: int  # bases looked up per table row
     motif_index: np.ndarray  # (Mb,) positions of the bucket's motifs in the MotifSet
-    lengths: np.ndarray  # (Mb,) true motif lengths
-    lengths2: np.ndarray  # (2 Mb,) the same for both strands' columns
-    table: "torch.Tensor"  # (groups * 5**kmer, 2 * Mb) float32; columns forward then reverse strand
-    row_offsets: "torch.Tensor"  # (groups,) int64: 5**kmer * g
+    lengths2: np.ndarray  # (2 Mb,) motif length of each column (forward columns, then reverse)
+    table: "torch.Tensor"  # (groups * 6**kmer, 2 * Mb) float32; columns forward then reverse strand
 
 
 def _kmer_table(pwms: list[np.ndarray], span: int, kmer: int) -> np.ndarray:
-    """Score of every k-mer (bases coded 0-4, N = 4 scoring 0) at every k-mer offset of a window.
+    """Score of every k-mer at every k-mer offset of a window, for each motif (column).
 
-    ``pwms``: motifs of length <= span as ``(L, 4)``. Returns ``(span // kmer * 5**kmer, len(pwms))``
-    float32: row ``g * 5**kmer + code`` holds ``sum_i pwm[g * kmer + i, base_i]``, rows past a
-    motif's end scoring 0. Pre-summing ``kmer`` bases per row divides the gathers by ``kmer``.
+    ``pwms``: motifs of length <= span as ``(L, 4)``. Returns ``(span // kmer * 6**kmer, len(pwms))``
+    float32: row ``g * 6**kmer + code`` holds ``sum_i score(g * kmer + i, base_i)`` where a base
+    scores its log-odds (A-T), 0 (N, or any base past the motif's end), or ``-inf`` (END inside
+    the motif). Pre-summing ``kmer`` bases per row divides the gathers by ``kmer``.
     """
-    padded = np.zeros((span, 5, len(pwms)), dtype=np.float64)
+    padded = np.zeros((span, _ALPHABET, len(pwms)), dtype=np.float64)
     for col, pwm in enumerate(pwms):
         padded[: pwm.shape[0], :4, col] = pwm
-    digits = np.array(np.unravel_index(np.arange(5**kmer), (5,) * kmer)).T  # (5**k, k), first base most significant
+        padded[: pwm.shape[0], _END, col] = -np.inf
+    digits = np.array(np.unravel_index(np.arange(_ALPHABET**kmer), (_ALPHABET,) * kmer)).T  # first base most significant
     groups = span // kmer
-    table = np.zeros((groups, 5**kmer, len(pwms)), dtype=np.float64)
+    table = np.zeros((groups, _ALPHABET**kmer, len(pwms)), dtype=np.float64)
     for g in range(groups):
         for i in range(kmer):
             table[g] += padded[g * kmer + i, digits[:, i]]
-    return table.reshape(groups * 5**kmer, len(pwms)).astype(np.float32)
+    return table.reshape(groups * _ALPHABET**kmer, len(pwms)).astype(np.float32)
 
 
 def _compile(motifs: MotifSet, device: str) -> list[_Bucket]:
     """Scanner tables for ``motifs`` on ``device``, built once per MotifSet and device."""
     import torch
 
-    key = ("buckets", str(device), _KMER)
+    key = ("buckets", str(device), _KMER, _BUCKET_SPAN, _BUCKET_MOTIFS)
     if key in motifs._compiled:
         return motifs._compiled[key]
     lengths = motifs.lengths
@@ -114,39 +118,64 @@ def _compile(motifs: MotifSet, device: str) -> list[_Bucket]:
         span = -(-width // _KMER) * _KMER
         forward = [motifs.pwms[i] for i in group]
         reverse = [pwm[::-1, ::-1] for pwm in forward]  # reverse complement
-        table = _kmer_table(forward + reverse, span, _KMER)
         buckets.append(
             _Bucket(
                 width=width,
                 span=span,
                 kmer=_KMER,
                 motif_index=np.array(group, dtype=np.int64),
-                lengths=lengths[group],
                 lengths2=np.concatenate([lengths[group], lengths[group]]),
-                table=torch.from_numpy(table).to(device),
-                row_offsets=(torch.arange(span // _KMER, dtype=torch.int64) * 5**_KMER).to(device),
+                table=torch.from_numpy(_kmer_table(forward + reverse, span, _KMER)).to(device),
             )
         )
     motifs._compiled[key] = buckets
     return buckets
 
 
-def _window_scores(kmers: "torch.Tensor", bucket: _Bucket, length: int) -> "torch.Tensor":
-    """Scores of every window start of a flat, N-padded code array of ``length`` bases.
+def _kmer_codes(flat: np.ndarray, kmer: int) -> np.ndarray:
+    """Code of the k-mer starting at each position, ``sum_i 6**(k-1-i) * flat[p+i]``: ``(F - k + 1,)`` int64."""
+    n = len(flat) - kmer + 1
+    codes = flat[:n].astype(np.int64)
+    for i in range(1, kmer):
+        codes *= _ALPHABET
+        codes += flat[i : n + i]
+    return codes
 
-    ``kmers``: ``(length - k + 1,)`` int64 k-mer codes (``_kmer_codes``) on the bucket's device.
-    Returns ``(length - span + 1, 2 * Mb)`` float32, forward-strand columns first.
-    """
+
+class _Rows:
+    """Embedding-bag inputs of one flat code array, shared by the buckets of equal span."""
+
+    def __init__(self, flat: np.ndarray, kmer: int, device: str) -> None:
+        import torch
+
+        self.length = len(flat)
+        self.kmer = kmer
+        self.kmers = torch.from_numpy(_kmer_codes(flat, kmer)).to(device)
+        self._cache: dict[int, tuple] = {}
+
+    def get(self, span: int) -> tuple["torch.Tensor", "torch.Tensor"]:
+        """``(indices, offsets)`` for windows of ``span`` bases at every start ``[0, length - span]``."""
+        import torch
+
+        if span not in self._cache:
+            n_starts = self.length - span + 1
+            groups = span // self.kmer
+            offsets = torch.arange(groups, dtype=torch.int64, device=self.kmers.device) * _ALPHABET**self.kmer
+            rows = torch.empty((n_starts, groups), dtype=torch.int64, device=self.kmers.device)
+            torch.add(self.kmers.as_strided((n_starts, groups), (1, self.kmer)), offsets, out=rows)
+            bags = torch.arange(0, n_starts * groups, groups, device=self.kmers.device)
+            self._cache[span] = (rows.view(-1), bags)
+        return self._cache[span]
+
+
+def _window_scores(rows: _Rows, bucket: _Bucket) -> "torch.Tensor":
+    """Scores of every window start of a flat code array: ``(length - span + 1, 2 * Mb)`` float32,
+    forward-strand columns first. Windows reading an END base inside the motif are ``-inf``."""
     import torch.nn.functional as F
 
-    import torch
-
-    n_starts = length - bucket.span + 1
-    groups = bucket.span // bucket.kmer
-    rows = kmers.as_strided((n_starts, groups), (1, bucket.kmer)) + bucket.row_offsets
-    bags = torch.arange(0, n_starts * groups, groups, device=kmers.device)
-    # 1-D input + offsets is ~20% faster than the 2-D form in torch 2.x (no internal reshape/offsets)
-    return F.embedding_bag(rows.reshape(-1), bucket.table, bags, mode="sum")
+    indices, bags = rows.get(bucket.span)
+    # 1-D input + offsets: ~20% faster than the 2-D form (no internal reshape)
+    return F.embedding_bag(indices, bucket.table, bags, mode="sum")
 
 
 @dataclass
@@ -187,57 +216,64 @@ def _segment_max_torch(y: "torch.Tensor", starts: np.ndarray, ends: np.ndarray) 
     return out[1::2].cpu().numpy()
 
 
-def _kmer_codes(flat: np.ndarray, kmer: int) -> np.ndarray:
-    """Code of the k-mer starting at each position: ``sum_i 5**(k-1-i) * flat[p+i]``, ``(F - k + 1,)`` int64."""
-    n = len(flat) - kmer + 1
-    codes = flat[:n].astype(np.int64)
-    for i in range(1, kmer):
-        codes *= 5
-        codes += flat[i : n + i]
-    return codes
-
-
 def _scan_batch(pieces: list[_Piece], buckets: list[_Bucket], n_motifs: int, device: str) -> np.ndarray:
-    """Per-piece maximum over its window starts and both strands: ``(len(pieces), n_motifs)`` float32."""
-    import torch
+    """Per-piece maximum over its window starts and both strands: ``(len(pieces), n_motifs)`` float32.
 
+    Every piece must be at least as long as the longest motif (``_short_pieces_max`` takes the
+    others), so each of its starts ``[0, n_starts)`` has a window for every motif except those
+    running off the sequence, which the END base after the piece turns into ``-inf``.
+    """
     max_span = max(b.span for b in buckets)
     piece_len = np.array([len(p.codes) for p in pieces], dtype=np.int64)
-    sizes = np.maximum(piece_len, max_span)  # short pieces are N-padded: their one window reads N
+    sizes = piece_len + 1  # + END
     starts = np.zeros(len(pieces), dtype=np.int64)
     np.cumsum(sizes[:-1], out=starts[1:])
-    flat = np.full(int(sizes.sum()) + max_span + 1, 4, dtype=np.uint8)  # trailing N: every start has a window
+    flat = np.full(int(sizes.sum()) + max_span, _END, dtype=np.uint8)
     for piece, start in zip(pieces, starts.tolist()):
         flat[start : start + len(piece.codes)] = piece.codes
-    kmers = torch.from_numpy(_kmer_codes(flat, buckets[0].kmer)).to(device)
-    n_starts = np.array([p.n_starts for p in pieces], dtype=np.int64)
-    floor = np.array([1 if p.allow_short else 0 for p in pieces], dtype=np.int64)
-    # regular batch (equal pieces): one strided max instead of a loop over pieces
-    regular = bool((sizes == sizes[0]).all() and (n_starts == n_starts[0]).all() and (piece_len == piece_len[0]).all()
-                   and (floor == floor[0]).all())
+    rows = _Rows(flat, buckets[0].kmer, device)
+    n_starts = np.array([max(p.n_starts, 1) if p.allow_short else p.n_starts for p in pieces], dtype=np.int64)
+    # regular batch (equal pieces): one strided amax instead of a loop over pieces
+    regular = bool((sizes == sizes[0]).all() and (n_starts == n_starts[0]).all() and n_starts[0] > 0)
 
     out = np.empty((len(pieces), n_motifs), dtype=np.float32)
     for bucket in buckets:
         n = len(bucket.motif_index)
-        # window starts [0, k) are valid for a motif of length L: k = min(n_starts, len - L + 1), >= floor
-        core = np.maximum(np.minimum(n_starts, piece_len - bucket.width + 1), floor)  # valid for all motifs
-        widest = np.maximum(np.minimum(n_starts, piece_len - int(bucket.lengths.min()) + 1), floor)
-        y = _window_scores(kmers, bucket, len(flat))
-        if regular and core[0] > 0:
+        y = _window_scores(rows, bucket)
+        if regular:
             # torch's amax over the middle axis is ~2x faster than numpy's max here
-            best = y[: len(pieces) * sizes[0]].view(len(pieces), int(sizes[0]), -1)[:, : core[0]].amax(1).cpu().numpy()
+            best = y[: len(pieces) * sizes[0]].view(len(pieces), int(sizes[0]), -1)[:, : n_starts[0]].amax(1)
+            best = best.cpu().numpy()
         elif device == "cpu":
-            best = _segment_max_numpy(y.numpy(), starts, starts + core)
+            best = _segment_max_numpy(y.numpy(), starts, starts + n_starts)
         else:
-            best = _segment_max_torch(y, starts, starts + core)
-        extra = int((widest - core).max())
-        if extra > 0:  # the few starts valid only for the bucket's shorter motifs
-            idx = np.minimum(starts[:, None] + core[:, None] + np.arange(extra)[None, :], y.shape[0] - 1)
-            tail = y[torch.from_numpy(idx).to(y.device)].cpu().numpy()  # (pieces, extra, 2 Mb)
-            k = np.maximum(np.minimum(n_starts[:, None], piece_len[:, None] - bucket.lengths2[None, :] + 1), floor[:, None])
-            valid = np.arange(extra)[None, :, None] < (k - core[:, None])[:, None, :]
-            best = np.maximum(best, np.where(valid, tail, -np.inf).max(axis=1))
+            best = _segment_max_torch(y, starts, starts + n_starts)
         out[:, bucket.motif_index] = np.maximum(best[:, :n], best[:, n:])
+    return out
+
+
+def _short_pieces_max(pieces: list[_Piece], buckets: list[_Bucket], n_motifs: int, device: str) -> np.ndarray:
+    """``_scan_batch`` for pieces shorter than the longest motif that allow a short window.
+
+    A motif longer than the piece gets the one window at start 0, N-padded; others get their
+    windows that fit. Rare (sequences or chunks shorter than ~20 bp), so a plain loop.
+    """
+    import torch
+
+    max_span = max(b.span for b in buckets)
+    out = np.empty((len(pieces), n_motifs), dtype=np.float32)
+    for i, piece in enumerate(pieces):
+        n = len(piece.codes)
+        flat = np.full(n + 2 * max_span, _N, dtype=np.uint8)
+        flat[:n] = piece.codes
+        rows = _Rows(flat, buckets[0].kmer, device)
+        for bucket in buckets:
+            k = np.maximum(np.minimum(piece.n_starts, n - bucket.lengths2 + 1), 1)  # (2 Mb,) valid starts
+            y = _window_scores(rows, bucket)[: int(k.max())].cpu()
+            y = torch.where(torch.arange(y.shape[0])[:, None] < torch.from_numpy(k)[None, :], y, -torch.inf)
+            best = y.amax(0).numpy()
+            m = len(bucket.motif_index)
+            out[i, bucket.motif_index] = np.maximum(best[:m], best[m:])
     return out
 
 
@@ -262,18 +298,23 @@ def _run_pieces(
     if len(motifs) == 0 or not pieces:
         return out
     buckets = _compile(motifs, device)
+    max_width = max(b.width for b in buckets)
+    short = [p for p in pieces if p.allow_short and len(p.codes) < max_width]
+    regular = [p for p in pieces if not (p.allow_short and len(p.codes) < max_width)]
 
     def scan(batch: list[_Piece]) -> tuple[np.ndarray, np.ndarray]:
         return np.array([p.row for p in batch]), _scan_batch(batch, buckets, len(motifs), device)
 
-    batches = _iter_batches(pieces, batch_size)
+    batches = _iter_batches(regular, batch_size)
     if num_threads > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(num_threads) as pool:
             results = list(pool.map(scan, batches))
     else:
-        results = map(scan, batches)
+        results = list(map(scan, batches))
+    if short:
+        results.append((np.array([p.row for p in short]), _short_pieces_max(short, buckets, len(motifs), device)))
     for rows, scores in results:
         if len(rows) == 1 or (np.diff(rows) > 0).all():
             out[rows] = np.maximum(out[rows], scores)
@@ -382,27 +423,22 @@ def window_scores(sequence: str, motifs: MotifSet, *, device: str = "cpu") -> np
 def _iter_window_blocks(
     codes: np.ndarray, motifs: MotifSet, device: str, first: int, n_windows: int, block: int
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(start, scores)`` with scores ``(2, n_motifs, n)`` for starts ``[start, start + n)``."""
-    import torch
-
+    """Yield ``(start, scores)`` with scores ``(2, n_motifs, n)`` for starts ``[start, start + n)``;
+    windows running off the sequence are ``-inf`` (END bases after it)."""
     buckets = _compile(motifs, device)
     max_span = max(b.span for b in buckets)
-    max_width = max(b.width for b in buckets)
-    lengths = motifs.lengths
     for lo in range(first, first + n_windows, block):
         hi = min(lo + block, first + n_windows)
-        piece = np.full(hi - lo + max_span, 4, dtype=np.uint8)
-        part = codes[lo : hi + max_width - 1]
+        piece = np.full(hi - lo + 2 * max_span, _END, dtype=np.uint8)
+        part = codes[lo : hi + max_span]
         piece[: len(part)] = part
-        kmers = torch.from_numpy(_kmer_codes(piece, buckets[0].kmer)).to(device)
+        rows = _Rows(piece, buckets[0].kmer, device)
         scores = np.empty((2, len(motifs), hi - lo), dtype=np.float32)
         for bucket in buckets:
-            y = _window_scores(kmers, bucket, len(piece))[: hi - lo].cpu().numpy().T  # (2 Mb, n)
+            y = _window_scores(rows, bucket)[: hi - lo].cpu().numpy().T  # (2 Mb, n)
             n = len(bucket.motif_index)
             scores[0, bucket.motif_index] = y[:n]
             scores[1, bucket.motif_index] = y[n:]
-        starts = np.arange(lo, hi)
-        scores[:, starts[None, :] + lengths[:, None] > len(codes)] = -np.inf
         yield lo, scores
 
 
