@@ -228,6 +228,13 @@ def test_gzip_and_crlf_inputs(hg38_chr2, tiny, tmp_path):
     assert result.exit_code == 1 and "gzip" in text
 
 
+def test_binary_input_is_a_clear_error(hg38_chr2, tiny, tmp_path):
+    bed = tmp_path / "binary.bed"
+    bed.write_bytes(b"chr2\t1\t5\n\x00\xff\xfe\x01garbage\n")
+    result, text = _run([*_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"), "--strict"])
+    assert result.exit_code == 1 and "binary.bed:2" in text
+
+
 def test_usage_errors(hg38_chr2, tiny, tmp_path):
     bed = tmp_path / "r.bed"
     bed.write_text("chr2\t1000\t1100\n")

@@ -219,3 +219,19 @@ def test_workers_give_identical_output(hg38_chr2, tmp_path):
         annotate(opts, models=gc_models(60))
         outs.append((tmp_path / f"w{workers}.bed").read_text())
     assert outs[0] == outs[1] and len(outs[0].splitlines()) > 200
+
+
+def test_unsorted_bed_gives_sorted_tracks_in_fasta_order(hg38_chr2, chr2, tmp_path):
+    starts = [50_000, 10_000, 30_000, 20_000, 40_000]
+    bed = tmp_path / "u.bed"
+    bed.write_text("".join(f"chr2\t{s}\t{s + 300}\n" for s in starts))
+    annotate(AnnotateOptions(input=str(bed), output=str(tmp_path / "u"), genome=str(hg38_chr2), task="tfbs"),
+             models=gc_models(100))
+    _, rows = _read_table(tmp_path / "u.bed")
+    assert [int(r[1]) for r in rows] == starts  # the table keeps input order
+    bw = pyBigWig.open(str(tmp_path / "u.gc.bw"))
+    got = bw.intervals("chr2")
+    assert [i[0] for i in got] == sorted(starts)
+    for s, e, v in got:
+        assert v == pytest.approx(gc_fraction(_window(chr2, s, e, 100)), abs=1e-6)
+    bw.close()
