@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from scipy import sparse
 
 from trainer.cnn import CnnBaseline
+
+if TYPE_CHECKING:
+    from genebert_tool.motifs.jaspar import MotifSet
 
 TASKS = ("tfbs", "promoter", "splice")
 BASELINES_BY_TASK: dict[str, tuple[str, ...]] = {
@@ -153,14 +156,6 @@ class KmerLogisticBaseline:
 # --------------------------------------------------------------------------------------------
 # best single PWM
 # --------------------------------------------------------------------------------------------
-def _motif_tools() -> tuple[Any, Any]:
-    """(load_motifs, max_scores) from genebert_tool.motifs, imported lazily (torch-only path)."""
-    from genebert_tool.motifs.jaspar import load_motifs
-    from genebert_tool.motifs.scan import max_scores
-
-    return load_motifs, max_scores
-
-
 class BestPwmBaseline:
     """Pick the one motif whose max log-odds score has the highest training AUC.
 
@@ -169,7 +164,7 @@ class BestPwmBaseline:
     Attributes after fit: ``motif_id``, ``motif_name``, ``train_auc``.
     """
 
-    def __init__(self, motifs: Any = None, *, release: str = "JASPAR2018") -> None:
+    def __init__(self, motifs: MotifSet | None = None, *, release: str = "JASPAR2018") -> None:
         self.motifs = motifs
         self.release = release
         self.index: int | None = None
@@ -177,8 +172,11 @@ class BestPwmBaseline:
         self.train_auc: float | None = None
         self._calibration: Any = None
 
-    def _scores(self, sequences: Sequence[str], motifs: Any) -> np.ndarray:
-        _, max_scores = _motif_tools()
+    @staticmethod
+    def _scores(sequences: Sequence[str], motifs: MotifSet) -> np.ndarray:
+        """Max log-odds over positions and both strands, ``(n_seqs, n_motifs)``."""
+        from genebert_tool.motifs.scan import max_scores
+
         return np.asarray(max_scores(list(sequences), motifs), dtype=np.float32)
 
     def fit(self, sequences: Sequence[str], labels: Sequence[int]) -> BestPwmBaseline:
@@ -189,7 +187,8 @@ class BestPwmBaseline:
         if set(np.unique(y)) - {0, 1}:
             raise ValueError("BestPwmBaseline is for binary labels (0/1) only")
         if self.motifs is None:
-            load_motifs, _ = _motif_tools()
+            from genebert_tool.motifs.jaspar import load_motifs
+
             self.motifs = load_motifs(self.release)
         scores = self._scores(sequences, self.motifs)  # (n, n_motifs)
         aucs = np.array([roc_auc_score(y, scores[:, j]) for j in range(scores.shape[1])])
