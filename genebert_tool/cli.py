@@ -289,6 +289,9 @@ def evaluate_cmd(model, task, data_files, split, out_dir):
 @click.option("--step", type=int, default=None, metavar="S",
               help="Tile step (default W); without --tile, the splice position step (default 1).")
 @click.option("--tf", "tfs", multiple=True, metavar="NAME", help="Only these TFBS outputs (repeatable or comma-separated).")
+@click.option("--splice-distance", type=int, default=0, show_default=True, metavar="D",
+              help="VCF: splice models also score windows centred up to D bp either side of the variant "
+                   "(largest |ALT-REF| kept).")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
               help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, or 'none'.")
 @click.option("--batch-size", type=int, default=256, show_default=True, help="Windows per model forward pass.")
@@ -299,8 +302,8 @@ def evaluate_cmd(model, task, data_files, split, out_dir):
 @click.option("--strict", is_flag=True, help="Any rejected record is a fatal error.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
-def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs, tracks,
-                 batch_size, workers, device, max_records, strict, quiet):
+def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
+                 splice_distance, tracks, batch_size, workers, device, max_records, strict, quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
 
     \b
@@ -316,7 +319,8 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
     options = AnnotateOptions(
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
         genome_offsets=tuple(genome_offsets), format=fmt, context_bp=context_bp, tile=tile, step=step,
-        tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), batch_size=batch_size,
+        tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), splice_distance=splice_distance,
+        batch_size=batch_size,
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
         progress=not quiet,
     )
