@@ -118,7 +118,8 @@ def test_fasta_to_tsv_and_tiled_bigwig(hg38_chr2, tiny, tmp_path):
 def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny, tmp_path):
     src = EXAMPLES / "variants.vcf"
     result, text = _run([src, "--genome", hg38_chr2, "--task", "risk", "--model", tiny["promoter"], "--model",
-                         tiny["tfbs"], "--model", tiny["splice"], "-o", tmp_path / "v.vcf.gz"])
+                         tiny["tfbs"], "--model", tiny["splice"], "--splice-distance", "10",
+                         "-o", tmp_path / "v.vcf.gz"])
     assert result.exit_code == 0, text
     assert (tmp_path / "v.vcf.gz.tbi").exists()
     out = pysam.VariantFile(str(tmp_path / "v.vcf.gz"))
@@ -257,6 +258,8 @@ def test_usage_errors(hg38_chr2, tiny, tmp_path):
           tmp_path / "o"], "positive"),
         ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "--context-bp", "500", "-o",
           tmp_path / "o"], "reads at most 128 bp"),
+        ([bed, "--genome", hg38_chr2, "--model", tiny["splice"], "--task", "splice", "--splice-distance", "5", "-o",
+          tmp_path / "o"], "applies to VCF"),
     ]
     for args, message in cases:
         result, text = _run(args)

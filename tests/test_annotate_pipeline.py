@@ -235,3 +235,36 @@ def test_unsorted_bed_gives_sorted_tracks_in_fasta_order(hg38_chr2, chr2, tmp_pa
     for s, e, v in got:
         assert v == pytest.approx(gc_fraction(_window(chr2, s, e, 100)), abs=1e-6)
     bw.close()
+
+
+def test_vcf_splice_distance_keeps_the_largest_change(hg38_chr2, chr2, tmp_path):
+    start = 1_792_330  # 0-based; a 12-bp deletion inside MYT1L exon 2
+    ref = chr2[start : start + 12]
+    alt = ref[0]
+    vcf = tmp_path / "d.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"chr2\t{start + 1}\tdel\t{ref}\t{alt}\t.\t.\t.\n")
+    length, dist = 21, 8
+    models = gc_models(40, splice=True)
+    models[1].scan_distance = dist
+    models[1].window_bp = length
+    summary = annotate(AnnotateOptions(input=str(vcf), output=str(tmp_path / "o"), genome=str(hg38_chr2),
+                                       task="risk"), models=models)
+    assert summary.windows == 2 + 2 * (2 * dist + 1)
+    alt_genome = chr2[start - 100 : start] + alt + chr2[start + 12 : start + 100]
+    off = 100  # start's index in alt_genome
+    deltas, pairs = [], []
+    for o in range(-dist, dist + 1):
+        c_ref, c_alt = start + 6 + o, off + 0 + o
+        r = chr2[c_ref - 10 : c_ref + 11]
+        a = alt_genome[c_alt - 10 : c_alt + 11]
+        g_r, g_a = np.float32(gc_fraction(r)), np.float32(gc_fraction(a))
+        deltas.append(g_a - g_r)
+        pairs.append((g_r, g_a))
+    i = int(np.argmax(np.abs(deltas)))
+    rec = next(iter(pysam.VariantFile(str(tmp_path / "o.vcf.gz"))))
+    donor = next(e.split("|") for e in rec.info["GENEBERT"] if e.split("|")[1] == "splice.donor")
+    assert float(donor[2]) == pytest.approx(pairs[i][0], abs=6e-5)
+    assert float(donor[4]) == pytest.approx(deltas[i], abs=6e-5)
+    assert any(r.key == "genebert_model" and "ScanDistance=8" in str(r) for r in pysam.VariantFile(
+        str(tmp_path / "o.vcf.gz")).header.records)

@@ -101,3 +101,19 @@ def test_flank_request_and_split_agree_with_fetch():
 def test_variant_near_sequence_start_is_n_padded():
     ref, alt = variant_windows(fetch, "x", 1, GENOME[1], "T", 11)
     assert ref.startswith("NNNN") and len(ref) == 11
+
+
+@pytest.mark.parametrize("ref_len,alt", [(1, "T"), (6, "A"), (1, "AGGGGG")])
+def test_offset_windows_match_an_independent_construction(ref_len, alt):
+    start, length, dist = 60, 15, 6
+    ref = GENOME[start : start + ref_len]
+    alt = ref[0] + alt[1:] if len(alt) > 1 else alt
+    flank = fetch("x", *variant_flank_request(start, ref, length, dist))
+    alt_genome = GENOME[:start] + alt + GENOME[start + ref_len :]
+    for o in range(-dist, dist + 1):
+        r, a = split_variant_flank(flank, ref_len, alt, length, o, dist)
+        c_ref, c_alt = start + ref_len // 2 + o, start + len(alt) // 2 + o
+        assert r == GENOME[c_ref - length // 2 : c_ref - length // 2 + length]
+        assert a == alt_genome[c_alt - length // 2 : c_alt - length // 2 + length]
+    with pytest.raises(ValueError):
+        split_variant_flank(flank, ref_len, alt, length, dist + 1, dist)

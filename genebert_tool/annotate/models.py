@@ -44,6 +44,7 @@ class ScoringModel:
     columns: list[str] = field(default_factory=list)
     window_bp: int = 0
     per_position: bool = False
+    scan_distance: int = 0  # VCF, splice models: windows at offsets -d..d around the variant
 
     def score(self, sequences: Sequence[str], *, batch_size: int = 256) -> np.ndarray:
         """Probabilities of the kept outputs, ``(len(sequences), len(columns))`` float32."""
@@ -135,11 +136,13 @@ def load_models(
     context_bp: int | None = None,
     tfs: Sequence[str] = (),
     per_position_splice: bool = True,
+    splice_distance: int = 0,
 ) -> list[ScoringModel]:
     """Load the models for ``task`` (``model_refs``: names or directories; empty -> the shipped defaults).
 
     ``per_position_splice``: splice models score one window per position (BED/FASTA input) rather
-    than one centred window (VCF). Raises ``ModelError`` when a model is missing or its task does
+    than one centred window (VCF); ``splice_distance``: for VCF input, splice models also score
+    windows centred up to that many bases either side of the variant. Raises ``ModelError`` when a model is missing or its task does
     not fit ``task``.
     """
     if task not in TASKS:
@@ -189,6 +192,7 @@ def load_models(
                 outputs=[predictor.output_names[i] for i in keep],
                 window_bp=window,
                 per_position=per_position_splice and model_task == "splice",
+                scan_distance=splice_distance if model_task == "splice" and not per_position_splice else 0,
             )
         )
     if tfs and not any(m.task == "tfbs" for m in models):

@@ -40,6 +40,7 @@ class AnnotateOptions:
     tile: int | None = None
     step: int | None = None
     tfs: tuple[str, ...] = ()
+    splice_distance: int = 0
     batch_size: int = 256
     chunk_windows: int = 2048
     workers: int = 0
@@ -109,6 +110,10 @@ def validate(options: AnnotateOptions) -> str:
         value = getattr(options, name)
         if value is not None and value <= 0:
             raise InputError(f"--{name.replace('_', '-')} must be positive (got {value})")
+    if options.splice_distance < 0:
+        raise InputError(f"--splice-distance must be >= 0 (got {options.splice_distance})")
+    if options.splice_distance and fmt != "vcf":
+        raise InputError("--splice-distance applies to VCF input (BED/FASTA splice scoring is per position already)")
     if options.max_records is not None and options.max_records <= 0:
         raise InputError(f"--max-records must be positive (got {options.max_records})")
     if options.workers < 0:
@@ -143,6 +148,7 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
             context_bp=options.context_bp,
             tfs=options.tfs,
             per_position_splice=fmt != "vcf",
+            splice_distance=options.splice_distance,
         )
     summary = AnnotateSummary(input=options.input, format=fmt, task=options.task)
     summary.models = [f"{m.name} {m.version} ({m.task}, {m.window_bp} bp: {', '.join(m.columns)})" for m in models]

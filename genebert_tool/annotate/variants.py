@@ -10,7 +10,8 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
 * ``GENEBERT_SKIP=ALLELE|REASON,...`` -- ALTs not scored; REASON is one of ``SKIP_CODES``' values.
 
 Windows: ``annotate.windows.variant_windows`` (substitution; indels re-centred and trimmed). Splice
-models score the window centred on the variant (not a per-position scan).
+models score the window centred on the variant, or with ``--splice-distance d`` every window pair
+centred -d..d bases from it, keeping per output the pair with the largest |ALT - REF|.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel]) -> list[s
     for m in models:
         lines.append(
             f'##genebert_model=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
-            f'Outputs="{"|".join(m.columns)}">'
+            f'ScanDistance={m.scan_distance},Outputs="{"|".join(m.columns)}">'
         )
     return lines
 
@@ -85,7 +86,10 @@ def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_s
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Reference and alternate probabilities, each ``(len(variants), n_columns)`` float32.
 
-    ``fetch([(chrom, start, end), ...]) -> [sequence, ...]``.
+    ``fetch([(chrom, start, end), ...]) -> [sequence, ...]``. A model with ``scan_distance`` d > 0
+    scores the window pair at every offset -d..d from the allele centres and reports, per output,
+    the pair whose ALT - REF has the largest absolute value (SpliceAI's idea: a variant changes the
+    splice-site probability of nearby positions, not only of its own).
     """
     n_cols = sum(len(m.columns) for m in models)
     ref = np.zeros((len(variants), n_cols), dtype=np.float32)
@@ -94,23 +98,39 @@ def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_s
         return ref, alt
     off = 0
     for m in models:
-        length = m.window_bp
-        flanks = fetch([(v.chrom, *variant_flank_request(v.start, v.ref, length)) for v in variants])
-        pairs = [split_variant_flank(f, len(v.ref), v.alt, length) for f, v in zip(flanks, variants)]
-        probs = m.score([p[0] for p in pairs] + [p[1] for p in pairs], batch_size=batch_size)
-        k = len(m.columns)
-        ref[:, off : off + k] = probs[: len(variants)]
-        alt[:, off : off + k] = probs[len(variants) :]
+        length, dist = m.window_bp, m.scan_distance
+        flanks = fetch([(v.chrom, *variant_flank_request(v.start, v.ref, length, dist)) for v in variants])
+        offsets = range(-dist, dist + 1)
+        ref_seqs, alt_seqs = [], []
+        for f, v in zip(flanks, variants):
+            for o in offsets:
+                r, a = split_variant_flank(f, len(v.ref), v.alt, length, o, dist)
+                ref_seqs.append(r)
+                alt_seqs.append(a)
+        probs = m.score(ref_seqs + alt_seqs, batch_size=batch_size)
+        k, n_off = len(m.columns), len(offsets)
+        p_ref = probs[: len(ref_seqs)].reshape(len(variants), n_off, k)
+        p_alt = probs[len(ref_seqs) :].reshape(len(variants), n_off, k)
+        best = np.argmax(np.abs(p_alt - p_ref), axis=1)  # (n_variants, k): offset index per output
+        rows = np.arange(len(variants))[:, None]
+        cols = np.arange(k)[None, :]
+        ref[:, off : off + k] = p_ref[rows, best, cols]
+        alt[:, off : off + k] = p_alt[rows, best, cols]
         off += k
     return ref, alt
 
 
-def _site_chunks(sites: Iterator, budget: int, n_models: int) -> Iterator[list]:
+def n_windows(models: list[ScoringModel]) -> int:
+    """Model windows per scored ALT (reference + alternate, every scan offset)."""
+    return sum(2 * (2 * m.scan_distance + 1) for m in models)
+
+
+def _site_chunks(sites: Iterator, budget: int, per_variant: int) -> Iterator[list]:
     chunk: list = []
     cost = 0
     for site in sites:
         chunk.append(site)
-        cost += 2 * n_models * len(site.variants)
+        cost += per_variant * len(site.variants)
         if cost >= budget:
             yield chunk
             chunk, cost = [], 0
@@ -147,10 +167,10 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
             writer = stack.enter_context(VcfWriter(out_path, header_text, header_lines(options, models)))
             sites = itertools.islice(vcf_reader.iter_vcf(vf, genome), options.max_records)
             index = 0
-            for chunk in _site_chunks(sites, options.chunk_windows, len(models)):
+            for chunk in _site_chunks(sites, options.chunk_windows, n_windows(models)):
                 variants = [v for site in chunk for v in site.variants]
                 ref, alt = score_variants(variants, models, fetcher.fetch_many, batch_size=options.batch_size)
-                summary.windows += 2 * len(variants) * len(models)
+                summary.windows += n_windows(models) * len(variants)
                 delta = deltas(ref, alt)
                 if len(variants):
                     risk, which = combined_risk(delta)

@@ -62,21 +62,28 @@ def iter_positions(start: int, end: int, step: int = 1) -> Iterator[int]:
     yield from range(start, end, step)
 
 
-def variant_flank_request(start: int, ref: str, length: int) -> tuple[int, int]:
-    """The genome interval :func:`split_variant_flank` needs: ``length`` bp either side of REF."""
-    return start - length, start + len(ref) + length
+def variant_flank_request(start: int, ref: str, length: int, distance: int = 0) -> tuple[int, int]:
+    """The genome interval :func:`split_variant_flank` needs: ``length + distance`` bp either side of REF."""
+    return start - length - distance, start + len(ref) + length + distance
 
 
-def split_variant_flank(flank: str, ref_len: int, alt: str, length: int) -> tuple[str, str]:
+def split_variant_flank(
+    flank: str, ref_len: int, alt: str, length: int, offset: int = 0, distance: int = 0
+) -> tuple[str, str]:
     """Reference and alternate ``length``-bp windows from ``flank`` (see :func:`variant_windows`).
 
-    ``flank`` is the genome sequence of :func:`variant_flank_request`'s interval.
+    ``flank`` is the genome sequence of ``variant_flank_request(start, ref, length, distance)``.
+    ``offset`` (``|offset| <= distance``) moves both window centres by that many bases from the
+    allele centres -- the same genomic position on both alleles for bases outside the allele.
     """
-    left, ref_genome, right = flank[:length], flank[length : length + ref_len], flank[length + ref_len :]
+    if abs(offset) > distance:
+        raise ValueError(f"|offset| {offset} > distance {distance}")
+    pad = length + distance
+    left, ref_genome, right = flank[:pad], flank[pad : pad + ref_len], flank[pad + ref_len :]
 
     def _centre(allele: str) -> str:
         full = left + allele + right
-        lo = length + len(allele) // 2 - length // 2
+        lo = pad + len(allele) // 2 + offset - length // 2
         return full[lo : lo + length]
 
     return _centre(ref_genome), _centre(alt.upper())
