@@ -6,6 +6,12 @@ chunks of about ``chunk_windows`` model windows (split into ``batch_size`` batch
 predictor), text outputs are written row by row, and track entries are spooled to disk per
 chromosome (``annotate.tracks``). Output order follows input order. Every output file is written
 under a temporary name and renamed only when the run succeeds.
+
+Failure semantics: a malformed file, a missing genome/model or (with ``--strict``) any rejected
+record raises before any output appears. Otherwise rejected records are listed in
+``PREFIX.rejected.tsv`` and the run succeeds -- unless not a single record could be scored, which
+raises ``InputError`` after writing ``PREFIX.rejected.tsv`` (and, for VCF input, the pass-through
+VCF whose GENEBERT_SKIP fields say why).
 """
 
 from __future__ import annotations
