@@ -229,6 +229,20 @@ def test_gzip_and_crlf_inputs(hg38_chr2, tiny, tmp_path):
     assert result.exit_code == 1 and "gzip" in text
 
 
+def test_stdin_narrowpeak(hg38_chr2, tiny, tmp_path):
+    peaks = "chr2\t1000\t1200\tp1\t500\t.\t3.5\t-1\t-1\t100\nchr2\t5000\t5300\tp2\t900\t.\t7.1\t-1\t-1\t150\n"
+    result, text = _run(["-", "--format", "bed", "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"],
+                         "-o", tmp_path / "p"], input=peaks)
+    assert result.exit_code == 0, text
+    header, rows = _table(tmp_path / "p.bed")
+    assert header[:6] == ["chrom", "start", "end", "name", "score", "strand"] and len(rows) == 2
+    (tmp_path / "x.narrowPeak").write_text(peaks)
+    result, text = _run([tmp_path / "x.narrowPeak", "--genome", hg38_chr2, "--task", "tfbs", "--model",
+                         tiny["tfbs"], "-o", tmp_path / "n"])
+    header, rows = _table(tmp_path / "n.bed")
+    assert header[6:10] == ["signalValue", "pValue", "qValue", "peak"]
+
+
 def test_binary_input_is_a_clear_error(hg38_chr2, tiny, tmp_path):
     bed = tmp_path / "binary.bed"
     bed.write_bytes(b"chr2\t1\t5\n\x00\xff\xfe\x01garbage\n")
