@@ -134,3 +134,21 @@ def test_config_rejects_unknown_settings(tmp_path: Path):
     bad.write_text(json.dumps({"learning_rate": 1e-3}))
     with pytest.raises(InputError, match="learning_rate"):
         FinetuneConfig.from_json(bad)
+
+
+def test_seq_plus_region_modality_uses_cached_motif_matrices(tmp_path: Path):
+    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.motifs.jaspar import load_motifs
+
+    ids = load_motifs().ids[:3]
+    train = _toy_csv(tmp_path / "train.csv", 200, 0)
+    dev = _toy_csv(tmp_path / "dev.csv", 60, 1)
+    overrides = dict(TINY, n_tfs=3, motif_ids=ids, region_embed_dim=12, region_num_heads=[1, 2])
+    cache = tmp_path / "cache"
+    cfg = _tiny_cfg("promoter", modality="seq+region", model_overrides=overrides, region_cache_dir=str(cache))
+    finetune(cfg, [train], [dev], tmp_path / "m")
+    assert len(list(cache.glob("region_*.npy"))) == 2  # train and dev, computed once each
+    pred = Predictor.from_pretrained(tmp_path / "m", device="cpu")
+    assert pred.modality == "seq+region"
+    assert pred.predict(["ACGT" * 10]).shape == (1, 1)
+    assert any(k.startswith("genebert.region_encoder") for k in pred.model.state_dict())
