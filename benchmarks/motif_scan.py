@@ -147,6 +147,8 @@ def main() -> None:
     parser.add_argument("--bio-motifs", type=int, default=12, help="motifs Biopython is timed on")
     parser.add_argument("--exact-regions", type=int, default=40, help="regions for MOODS with no threshold")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--moods-p", type=float, nargs="+", default=[1e-4, 1e-3],
+                        help="p-value thresholds for thresholded MOODS rows")
     args = parser.parse_args()
 
     genome = Genome(data_file("genome/hg38_chr2_1-2333275.fa.gz"))
@@ -181,19 +183,21 @@ def main() -> None:
     add("one-hot conv1d + max (torch/oneDNN, 1 thread)", "yes", n_motifs, mb, seconds,
         f"max |diff| {np.abs(conv - ours).max():.1e}")
 
-    # -- MOODS, thresholded at p = 1e-4 (its intended use; maxima only where a hit exists) --
+    # -- MOODS, thresholded (its intended use): maxima only where a window passes -------------
     import MOODS.tools
 
     bg = [0.25] * 4
-    thresholds = [
-        MOODS.tools.threshold_from_p([list(map(float, r)) for r in motifs.pwms[i].T.astype(np.float64)], bg, 1e-4)
-        for i in every
-    ]
-    scan = run_moods(regions, motifs, every, thresholds)
-    seconds, moods = best_of(scan, 1)
-    covered = np.isfinite(moods)
-    add("MOODS Scanner, p<1e-4 thresholds (1 thread)", f"no: {covered.mean():.1%} of cells", n_motifs, mb,
-        seconds, f"max |diff| where hit {np.abs(moods[covered] - ours[covered]).max():.1e}")
+    for p_value in args.moods_p:
+        thresholds = [
+            MOODS.tools.threshold_from_p([list(map(float, r)) for r in motifs.pwms[i].T.astype(np.float64)], bg, p_value)
+            for i in every
+        ]
+        scan = run_moods(regions, motifs, every, thresholds)
+        seconds, moods = best_of(scan, 1)
+        covered = np.isfinite(moods)
+        add(f"MOODS Scanner, p<{p_value:g} thresholds (1 thread)", f"no: {covered.mean():.1%} of cells", n_motifs, mb,
+            seconds, f"max |diff| where hit {np.abs(moods[covered] - ours[covered]).max():.1e}, "
+            f"{int((np.abs(moods[covered] - ours[covered]) > 1e-3).sum())} cells > 1e-3 (*)")
 
     # -- MOODS with a threshold below every score: exact maxima ------------------------------
     exact_regions = regions[: args.exact_regions]
@@ -235,6 +239,8 @@ def main() -> None:
         print("  ".join(cell.ljust(w) if k in (0, 1, 8) else cell.rjust(w) for k, (cell, w) in enumerate(zip(r, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    print("(*) a cell differs where MOODS's thresholded Scanner missed the best window; every case we looked")
+    print("    at was the last window of a region (Biopython agrees with genebert there)")
     others = [r for r in rows if not r[0].startswith("genebert")]
     fastest = max(others, key=lambda r: r[5])
     fastest_exact = max((r for r in others if r[1] == "yes"), key=lambda r: r[5])

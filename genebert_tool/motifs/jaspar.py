@@ -80,18 +80,22 @@ class MotifSet:
         (``"MA0139.1"``) or a base ID (``"MA0139"``). A name matching several motifs selects all of
         them; a motif is selected once. Unknown names raise ``ValueError`` listing them.
         """
+        index: dict[str, list[int]] = {}
+        for i, (motif_id, name) in enumerate(zip(self.ids, self.names)):
+            for key in {name.upper(), motif_id.upper(), motif_id.split(".")[0].upper()}:
+                index.setdefault(key, []).append(i)
         chosen: list[int] = []
+        seen: set[int] = set()
         unknown: list[str] = []
         for wanted in tf_names:
-            key = wanted.strip().upper()
-            hits = [
-                i
-                for i, (motif_id, name) in enumerate(zip(self.ids, self.names))
-                if name.upper() == key or motif_id.upper() == key or motif_id.split(".")[0].upper() == key
-            ]
+            hits = index.get(wanted.strip().upper())
             if not hits:
                 unknown.append(wanted)
-            chosen.extend(i for i in hits if i not in chosen)
+                continue
+            for i in hits:
+                if i not in seen:
+                    seen.add(i)
+                    chosen.append(i)
         if unknown:
             raise ValueError(
                 f"{self.release}: no CORE vertebrate motif named {', '.join(map(repr, unknown))} "
