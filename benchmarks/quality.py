@@ -387,7 +387,7 @@ def plot_deepbind(rows: list[dict], baselines: list[str], path: Path) -> None:
     labels = ["_".join(r["experiment"].split("_")[:2]) for r in rows]
     y = np.arange(len(rows))
     h = 0.8 / len(series)
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 2.0))
     for i, (name, vals) in enumerate(series):
         ax.barh(y + i * h, [v if v is not None else 0 for v in vals], height=h, label=name)
     ax.set_yticks(y + 0.4 - h / 2, labels, fontsize=7)
@@ -395,7 +395,7 @@ def plot_deepbind(rows: list[dict], baselines: list[str], path: Path) -> None:
     ax.set_xlim(0.4, 1.0)
     ax.set_xlabel("ROC-AUC on the _B test fold")
     ax.set_title("DeepBind ENCODE experiments: ours vs published DeepBind")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.5 / len(rows) - 0.03), ncol=len(series))
     fig.tight_layout()
     tmp = _atomic_path(path)
     fig.savefig(tmp, dpi=110, format="png")
