@@ -22,8 +22,9 @@ on both strands (columns). A window's scores are then the sum of ``ceil(L / k)``
 gather-and-add — ``4 k`` times fewer operations than a one-hot matrix product, and no im2col
 copy. Pieces of sequence are laid end to end, each followed by one END base that scores ``-inf``
 inside a motif (0 past its end), so windows running off a piece drop out of the maximum by
-themselves and the per-piece maximum is one strided ``amax``. Motifs are bucketed by length (at
-most ``_BUCKET_SPAN`` apart, at most ``_BUCKET_MOTIFS`` per table) so little work is padding.
+themselves and the per-piece maximum is one strided ``amax``. Motifs are sorted by length and cut
+into tables of at most ``_BUCKET_MOTIFS`` (lengths less than ``_BUCKET_SPAN`` apart), so little
+work is padding.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ import numpy as np
 
 from genebert_tool.motifs.jaspar import MotifSet
 
-_BUCKET_SPAN = 3  # motifs in one bucket differ in length by at most this - 1
+# Motifs sorted by length are cut into tables of _BUCKET_MOTIFS; a table never mixes lengths
+# _BUCKET_SPAN or more apart. Fewer, fuller tables beat tighter length groups (measured).
+_BUCKET_SPAN = 6
 # At most this many motifs (2x columns) per table: a batch's score block then stays at about
 # 2 MB. Much larger blocks come back as fresh pages from malloc on every call and ran ~5x slower.
 _BUCKET_MOTIFS = 64
@@ -106,9 +109,10 @@ def _compile(motifs: MotifSet, device: str) -> list[_Bucket]:
         return motifs._compiled[key]
     lengths = motifs.lengths
     order = np.argsort(lengths, kind="stable")
+    cap = -(-len(order) // -(-len(order) // _BUCKET_MOTIFS))  # equal tables, none over _BUCKET_MOTIFS
     groups: list[list[int]] = []
     for i in order:
-        if groups and lengths[i] - lengths[groups[-1][0]] < _BUCKET_SPAN and len(groups[-1]) < _BUCKET_MOTIFS:
+        if groups and lengths[i] - lengths[groups[-1][0]] < _BUCKET_SPAN and len(groups[-1]) < cap:
             groups[-1].append(int(i))
         else:
             groups.append([int(i)])
