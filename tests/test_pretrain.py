@@ -172,3 +172,29 @@ def test_cli_prepare_and_pretrain_on_real_data(real_data, tmp_path):
     res = runner.invoke(main, ["pretrain", "--config", str(cfg), "--data", str(tmp_path / "run"),
                                "-o", str(tmp_path / "run2")])
     assert res.exit_code != 0 and "not a prepared corpus" in res.output
+
+
+@pytest.mark.slow
+def test_torchrun_ddp_two_ranks_on_cpu(corpus_dir, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun not installed next to this python")
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"model_overrides": SMALL_MODEL, "batch_size": 4, "effective_batch_size": 8,
+                               "max_steps": 4, "log_interval": 1, "checkpoint_interval": 2, "num_threads": 1,
+                               "device": "cpu"}))
+    cmd = [str(torchrun), "--nproc_per_node", "2", "-m", "genebert_tool.cli", "pretrain", "--config", str(cfg),
+           "--data", str(corpus_dir), "-o", str(tmp_path / "run")]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["grad_accum_steps"] == 1 and summary["steps"] == 4
+    # resume across ranks from the step-2 checkpoint after removing final/
+    shutil.rmtree(tmp_path / "run" / "final")
+    res = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["start_step"] == 2
