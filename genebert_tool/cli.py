@@ -15,6 +15,14 @@ import click
 from genebert_tool import __version__
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _library_errors(func):
     """Turn GeneBertError / ValueError / OSError raised by library code into ClickException."""
 
@@ -24,6 +32,10 @@ def _library_errors(func):
 
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            # `genebert ... | head`: the reader went away; like samtools, stop quietly.
+            _silence_stdout()
+            sys.exit(0)
         except (GeneBertError, ValueError, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
         except KeyboardInterrupt:

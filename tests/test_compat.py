@@ -53,3 +53,14 @@ def test_help_lists_commands():
     proc = subprocess.run([sys.executable, "-m", "genebert_tool.cli", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert "Usage:" in proc.stdout
+
+
+def test_broken_pipe_exits_quietly():
+    # `genebert motifs list | head -1` must not print a Broken pipe error.
+    proc = subprocess.run(
+        f"{sys.executable} -m genebert_tool.cli motifs list | head -1",
+        shell=True, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.stdout.startswith("#")
+    assert "Broken pipe" not in proc.stderr
+    assert "Traceback" not in proc.stderr
