@@ -124,7 +124,7 @@ def motifs_list(release):
 @click.option("--genome", type=click.Path(exists=True, dir_okay=False), help="Regions mode: genome FASTA.")
 @click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=N",
               help="The FASTA record CHR starts at N (0-based) on the real chromosome.")
-@click.option("--peaks", multiple=True, metavar="NAME=BED", help="Regions mode: accessible regions of one cell type (repeat).")
+@click.option("--peaks", multiple=True, metavar="NAME=BED", help="Regions mode: accessible regions of one cell type (repeat; a repeated NAME unites its files).")
 @click.option("--regions", "regions_bed", type=click.Path(exists=True, dir_okay=False),
               help="Regions mode: one BED of regions, with --matrix or --cell-type-column.")
 @click.option("--matrix", type=click.Path(exists=True, dir_okay=False),
@@ -159,7 +159,7 @@ def prepare(out_dir, genome, genome_offsets, peaks, regions_bed, matrix, cell_ty
 
     group_map = {**(deepbind_groups(deepbind) if deepbind else {}), **parse_named_paths(groups, option="--groups")}
     index = prepare_corpus(
-        out_dir, genome=genome, peaks=parse_named_paths(peaks, option="--peaks") or None,
+        out_dir, genome=genome, peaks=parse_named_paths(peaks, option="--peaks", allow_repeat=True) or None,
         regions_bed=regions_bed, matrix=matrix, cell_type_column=cell_type_column,
         groups=group_map or None, k=k, region_len=region_len, n_regions=n_regions, shard_size=shard_size,
         seed=seed, jaspar_release=jaspar_release,

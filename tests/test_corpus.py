@@ -174,3 +174,23 @@ def test_other_parameters_refused_in_same_directory(real_data, tmp_path):
 def test_trim_centre():
     assert trim_centre("AACCGGTT", 4) == "CCGG"
     assert trim_centre("ACG", 7) == "NNACGNN"
+
+
+def test_parse_named_paths():
+    from trainer.corpus import parse_named_paths
+
+    assert parse_named_paths(["a=x.bed", "b=y.bed"], option="--peaks") == {"a": "x.bed", "b": "y.bed"}
+    assert parse_named_paths(["a=x.bed", "a=z.bed"], option="--peaks", allow_repeat=True) == {"a": ["x.bed", "z.bed"]}
+    with pytest.raises(InputError, match="twice"):
+        parse_named_paths(["a=x", "a=y"], option="--groups")
+    with pytest.raises(InputError, match="NAME=FILE"):
+        parse_named_paths(["x.bed"], option="--peaks")
+
+
+def test_per_cell_encode_files_united(real_data, hg38_chr2, tmp_path):
+    regions = real_data / "regions"
+    peaks = {"K562": [str(regions / f) for f in ("encode_ccre_PLS.K562.hg38_windows.bed",
+                                                 "encode_cage_peaks_TPM1.K562.hg38_windows.bed",
+                                                 "encode_whg_starr_seq_ENCFF908UFR.hg38_windows.bed")]}
+    index = prepare_corpus(tmp_path / "c", genome=hg38_chr2, peaks=peaks, tf_names=TFS, region_len=24)
+    assert index["cell_types"] == ["K562"] and index["samples_per_cell_type"]["K562"] >= 6

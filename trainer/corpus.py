@@ -98,16 +98,21 @@ def trim_centre(seq: str, length: int) -> str:
     return "N" * left + seq + "N" * (length - len(seq) - left)
 
 
-def parse_named_paths(specs: Iterable[str], *, option: str) -> dict[str, str]:
-    """``["K562=a.bed", ...]`` -> ``{"K562": "a.bed"}`` (names unique, order kept)."""
-    out: dict[str, str] = {}
+def parse_named_paths(specs: Iterable[str], *, option: str, allow_repeat: bool = False) -> dict[str, Any]:
+    """``["K562=a.bed", ...]`` -> ``{"K562": "a.bed"}`` (order kept). With ``allow_repeat`` a name may
+    come back (``K562=a.bed K562=b.bed``) and the values are lists of paths (their regions are united)."""
+    out: dict[str, Any] = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
-        if not sep or not name.strip() or not path.strip():
+        name, path = name.strip(), path.strip()
+        if not sep or not name or not path:
             raise InputError(f"{option} expects NAME=FILE, got {spec!r}")
-        if name.strip() in out:
-            raise InputError(f"{option}: cell type {name.strip()!r} given twice")
-        out[name.strip()] = path.strip()
+        if allow_repeat:
+            out.setdefault(name, []).append(path)
+        elif name in out:
+            raise InputError(f"{option}: name {name!r} given twice")
+        else:
+            out[name] = path
     return out
 
 
@@ -152,8 +157,9 @@ def _regions_by_cell_type(
     contig_order = {name: i for i, name in enumerate(genome.contigs)}
     per_type: dict[str, set[tuple[int, int, int]]] = {}
     if peaks:
-        for name, path in peaks.items():
+        for name, paths in peaks.items():
             per_type[name] = {(contig_order[r.chrom], r.start, r.end)
+                              for path in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)
                               for r in iter_bed(path, genome=genome, rejects=rejects)}
     elif regions_bed and cell_type_column:
         col = cell_type_column - 1
@@ -309,7 +315,7 @@ def prepare_corpus(
     out_dir: str | os.PathLike,
     *,
     genome: str | os.PathLike | None = None,
-    peaks: dict[str, str] | None = None,
+    peaks: dict[str, str | list[str]] | None = None,
     regions_bed: str | None = None,
     matrix: str | None = None,
     cell_type_column: int | None = None,
@@ -327,7 +333,7 @@ def prepare_corpus(
 ) -> dict:
     """Build (or resume) a corpus in ``out_dir`` and return its index (also written to index.json).
 
-    Regions mode: ``genome`` plus ``peaks`` ({cell type: BED}) or ``regions_bed`` with ``matrix`` or
+    Regions mode: ``genome`` plus ``peaks`` ({cell type: BED or list of BEDs, united}) or ``regions_bed`` with ``matrix`` or
     ``cell_type_column`` (1-based). Groups mode: ``groups`` ({name: labelled-sequence file}).
     ``tf_names`` restricts the motif columns (default: all CORE vertebrate motifs of the release).
     """
@@ -341,7 +347,8 @@ def prepare_corpus(
     mode = "groups" if groups is not None else "regions"
     sources: dict[str, Any] = (
         {"groups": dict(groups)} if groups is not None else
-        {"genome": str(genome), "peaks": dict(peaks or {}), "regions": regions_bed, "matrix": matrix,
+        {"genome": str(genome), "peaks": {n: p if isinstance(p, str) else list(map(str, p))
+                                          for n, p in (peaks or {}).items()}, "regions": regions_bed, "matrix": matrix,
          "cell_type_column": cell_type_column}
     )
     spec = CorpusSpec(mode=mode, sources=sources, k=k, region_len=region_len, n_regions=n_regions,
