@@ -103,3 +103,10 @@ def test_multitask_means_and_skips():
 def test_unknown_task():
     with pytest.raises(ValueError, match="unknown task"):
         compute_metrics(Y_BIN, S_BIN, task="risk")
+
+
+def test_multitask_one_class_output_named():
+    y = np.stack([Y_BIN, Y_BIN], axis=1)
+    s = np.stack([S_BIN, np.full(8, 0.8)], axis=1)
+    with pytest.raises(OneClassPredictionError, match="output 'B_HepG2'"):
+        compute_multitask_metrics(y, s, ["A_K562", "B_HepG2"])

@@ -373,11 +373,10 @@ def finetune(
     gen = torch.Generator().manual_seed(cfg.seed)
     key = cfg.selection_metric
 
-    def evaluate_dev(allow_one_class: bool) -> dict:
-        probs = score_sequences(model, tokenizer, dev.sequences, max_len=max_len, region=region_dev, batch_size=cfg.eval_batch_size)
-        return summarise_metrics(cfg.task, dev.labels, probs, label_names, allow_one_class=allow_one_class)
+    def dev_probabilities() -> np.ndarray:
+        return score_sequences(model, tokenizer, dev.sequences, max_len=max_len, region=region_dev, batch_size=cfg.eval_batch_size)
 
-    best = {"score": -math.inf, "step": 0, "state": None, "metrics": None}
+    best = {"score": -math.inf, "step": 0, "state": None, "probs": None}
     bad_evals = 0
     stop_reason = "max_steps"
     show = progress if progress is not None else sys.stderr.isatty()
@@ -414,11 +413,12 @@ def finetune(
             out_of_time = cfg.time_budget_s is not None and time.monotonic() - t0 > cfg.time_budget_s
             # evaluate on dev; keep the best weights in memory (early stopping on the selection metric)
             if step % cfg.eval_every == 0 or step == total_steps or out_of_time:
-                metrics = evaluate_dev(allow_one_class=True)
+                probs = dev_probabilities()
+                metrics = summarise_metrics(cfg.task, dev.labels, probs, label_names, allow_one_class=True)
                 score = float(metrics[key])
                 improved = score > best["score"]
                 if improved:
-                    best.update(score=score, step=step, state=copy.deepcopy(model.state_dict()), metrics=metrics)
+                    best.update(score=score, step=step, state=copy.deepcopy(model.state_dict()), probs=probs)
                     bad_evals = 0
                 else:
                     bad_evals += 1
@@ -437,7 +437,7 @@ def finetune(
         bar.close()
         # -- the selected model must not be a one-class predictor (raises; nothing saved)
         model.load_state_dict(best["state"])
-        final = evaluate_dev(allow_one_class=False)
+        final = summarise_metrics(cfg.task, dev.labels, best["probs"], label_names, allow_one_class=False)
         _log(log, {"event": "done", "best_step": best["step"], key: final[key], "stop": stop_reason, "elapsed_s": time.monotonic() - t0})
 
     model.config.model_name = cfg.model_name or out.name

@@ -222,7 +222,10 @@ def compute_multitask_metrics(
         if len(np.unique(col[labelled])) < 2:
             skipped[name] = "fewer than two labelled classes"
             continue
-        per_output[name] = compute_metrics(col, y_score[:, j], task=task, allow_one_class=allow_one_class)
+        try:
+            per_output[name] = compute_metrics(col, y_score[:, j], task=task, allow_one_class=allow_one_class)
+        except OneClassPredictionError as exc:
+            raise OneClassPredictionError(f"output {name!r}: {exc}") from None
     if not per_output:
         raise InputError("no output of the multi-task model has labelled examples of both classes")
     mean = {k: float(np.mean([m[k] for m in per_output.values()])) for k in METRIC_KEYS if k != "n"}
