@@ -37,9 +37,12 @@ def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _window(chr2, start, end, length):
-    mid = (start + end) // 2
-    lo = mid - length // 2
+def _window(chr2, start, end, length, strand="+"):
+    """Forward-strand bases of the window; on '-' the window whose reverse complement is centred."""
+    if strand == "-":
+        lo = end - (end - start) // 2 + length // 2 - length
+    else:
+        lo = (start + end) // 2 - length // 2
     seq = chr2[max(lo, 0) : lo + length]
     return "N" * max(0, -lo) + seq
 
@@ -69,7 +72,8 @@ def test_bed_scores_and_bigwig_match_the_genome(real_data, hg38_chr2, chr2, tmp_
     assert header[-2:] == ["tfbs.gc", "tfbs.at"] or header[-2:] == ["gc", "at"]
     assert [r[:3] for r in rows] == [ln.split("\t")[:3] for ln in lines]  # input order, columns kept
     regions = [(int(r[1]), int(r[2])) for r in rows]
-    expected = [gc_fraction(_window(chr2, s, e, 50)) for s, e in regions]
+    assert {r[5] for r in rows} == {".", "+", "-"}
+    expected = [gc_fraction(_window(chr2, int(r[1]), int(r[2]), 50, r[5])) for r in rows]
     got = [float(r[-2]) for r in rows]
     assert got == pytest.approx(expected, abs=6e-5)
     assert [float(r[-1]) for r in rows] == pytest.approx([1 - x for x in expected], abs=6e-5)
@@ -268,3 +272,64 @@ def test_vcf_splice_distance_keeps_the_largest_change(hg38_chr2, chr2, tmp_path)
     assert float(donor[4]) == pytest.approx(deltas[i], abs=6e-5)
     assert any(r.key == "genebert_model" and "ScanDistance=8" in str(r) for r in pysam.VariantFile(
         str(tmp_path / "o.vcf.gz")).header.records)
+
+
+class _CentreBase:
+    """Strand-sensitive stub: ``centre_a`` = 1 if the window's centre base is A, ``frac_a`` = A fraction."""
+
+    def __init__(self, window_bp, task="splice"):
+        self.window_bp, self.task = window_bp, task
+        self.output_names = ["centre_a", "frac_a"]
+        self.model_name, self.model_version, self.multi_label = "centre-stub", "0", True
+
+    def predict(self, sequences, *, batch_size=64):
+        c = self.window_bp // 2
+        return np.array([[float(s[c] == "A"), s.count("A") / len(s)] for s in sequences], dtype=np.float32)
+
+
+def _centre_models(window_bp, per_position):
+    from genebert_tool.annotate.models import ScoringModel, name_columns
+
+    p = _CentreBase(window_bp, "splice" if per_position else "tfbs")
+    models = [ScoringModel(predictor=p, name=p.model_name, version="0", task=p.task, keep=[0, 1],
+                           outputs=list(p.output_names), window_bp=window_bp, per_position=per_position)]
+    name_columns(models)
+    return models
+
+
+@pytest.mark.parametrize("window_bp", [20, 21])
+def test_minus_strand_rows_are_reverse_complemented(hg38_chr2, chr2, tmp_path, window_bp):
+    bed = tmp_path / "s.bed"
+    bed.write_text("chr2\t1860150\t1860190\tm\t0\t-\nchr2\t1860150\t1860190\tp\t0\t+\n")
+    annotate(AnnotateOptions(input=str(bed), output=str(tmp_path / "s"), genome=str(hg38_chr2), task="splice"),
+             models=_centre_models(window_bp, per_position=True))
+    bw = pyBigWig.open(str(tmp_path / "s.centre_a.bw"))
+    track = bw.values("chr2", 1860150, 1860190)
+    bw.close()
+    # overlapping identical rows: the first (minus) row owns every base; on '-', centre A <=> genome T
+    assert track == [float(chr2[p] == "T") for p in range(1860150, 1860190)]
+    annotate(AnnotateOptions(input=str(bed), output=str(tmp_path / "r"), genome=str(hg38_chr2), task="tfbs"),
+             models=_centre_models(window_bp, per_position=False))
+    _, rows = _read_table(tmp_path / "r.bed")
+    minus = _window(chr2, 1860150, 1860190, window_bp, "-")
+    plus = _window(chr2, 1860150, 1860190, window_bp, "+")
+    assert float(rows[0][-1]) == pytest.approx(minus.count("T") / window_bp, abs=6e-5)
+    assert float(rows[1][-1]) == pytest.approx(plus.count("A") / window_bp, abs=6e-5)
+    assert float(rows[0][-2]) == float(minus[window_bp - 1 - window_bp // 2] == "T")
+
+
+def test_vcf_both_strands_keeps_the_larger_change(hg38_chr2, chr2, tmp_path):
+    # find two positions whose REF is G: G>A changes 'A' on the forward strand, G>T on the reverse one
+    positions = [p for p in range(1_000_000, 1_000_400) if chr2[p] == "G"][:2]
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"chr2\t{positions[0] + 1}\tga\tG\tA\t.\t.\t.\nchr2\t{positions[1] + 1}\tgt\tG\tT\t.\t.\t.\n")
+    for both, expected in ((False, [1.0, 0.0]), (True, [1.0, 1.0])):
+        out = tmp_path / f"o{int(both)}"
+        annotate(AnnotateOptions(input=str(vcf), output=str(out), genome=str(hg38_chr2), task="risk",
+                                 both_strands=both), models=_centre_models(21, per_position=False))
+        got = []
+        for rec in pysam.VariantFile(f"{out}.vcf.gz"):
+            entry = next(e.split("|") for e in rec.info["GENEBERT"] if e.split("|")[1] == "centre_a")
+            got.append(float(entry[4]))
+        assert got == expected

@@ -117,3 +117,31 @@ def test_offset_windows_match_an_independent_construction(ref_len, alt):
         assert a == alt_genome[c_alt - length // 2 : c_alt - length // 2 + length]
     with pytest.raises(ValueError):
         split_variant_flank(flank, ref_len, alt, length, dist + 1, dist)
+
+
+def test_reverse_complement_iupac():
+    from genebert_tool.annotate.windows import reverse_complement
+
+    assert reverse_complement("AACGTN") == "NACGTT"
+    assert reverse_complement("RYKMSWBDHV") == "BDHVWSKMRY"
+
+
+@pytest.mark.parametrize("length", [7, 8])
+def test_stranded_window_centres_in_transcript_orientation(length):
+    from genebert_tool.annotate.windows import reverse_complement, stranded_window
+
+    for p in (20, 21):
+        lo, hi = stranded_window(p, p + 1, length, "-")
+        assert hi - lo == length
+        assert reverse_complement(fetch("x", lo, hi))[length // 2] == reverse_complement(GENOME[p])
+    assert stranded_window(10, 20, length, "+") == centred_window(10, 20, length)
+    lo, hi = stranded_window(10, 20, length, "-")  # transcript index 5 of [10, 20) is genome base 14
+    assert 20 - 1 - 5 - lo == length - 1 - length // 2
+
+
+def test_minus_strand_variant_windows():
+    start, length = 30, 8
+    flank = fetch("x", *variant_flank_request(start, "G", length))
+    ref, alt = split_variant_flank(flank, 1, "T", length, strand="-")
+    assert ref[length // 2] == "C" and alt[length // 2] == "A"
+    assert [i for i in range(length) if ref[i] != alt[i]] == [length // 2]

@@ -47,6 +47,7 @@ class AnnotateOptions:
     step: int | None = None
     tfs: tuple[str, ...] = ()
     splice_distance: int = 0
+    both_strands: bool = False
     batch_size: int = 256
     chunk_windows: int = 2048
     workers: int = 0
@@ -120,6 +121,8 @@ def validate(options: AnnotateOptions) -> str:
         raise InputError(f"--splice-distance must be >= 0 (got {options.splice_distance})")
     if options.splice_distance and fmt != "vcf":
         raise InputError("--splice-distance applies to VCF input (BED/FASTA splice scoring is per position already)")
+    if options.both_strands and fmt != "vcf":
+        raise InputError("--both-strands applies to VCF input (BED rows use their strand column)")
     if options.max_records is not None and options.max_records <= 0:
         raise InputError(f"--max-records must be positive (got {options.max_records})")
     if options.workers < 0:

@@ -2,7 +2,10 @@
 
 Per row, every region-level model scores one window centred on the row; a splice model scores
 one window centred on each position of the row (every ``--step`` bases, default 1) and the row
-gets the maximum over positions, while the per-position values become the splice tracks.
+gets the maximum over positions, while the per-position values become the splice tracks. Rows on
+the ``-`` strand (BED column 6) are scored on the reverse complement, centred the same way in that
+orientation (``windows.stranded_window``); ``+`` and ``.`` rows and FASTA records on the sequence
+as given.
 
 Outputs (``-o PREFIX``):
 
@@ -34,7 +37,7 @@ from genebert_tool.annotate.pipeline import (
     rejects_path,
 )
 from genebert_tool.annotate.tracks import TrackSpool
-from genebert_tool.annotate.windows import centred_window, iter_tiles, slice_padded
+from genebert_tool.annotate.windows import iter_tiles, reverse_complement, slice_padded, stranded_window
 from genebert_tool.errors import InputError
 from genebert_tool.genome.io import display_name
 
@@ -159,8 +162,9 @@ def score_rows(
     for m in models:
         k, length = len(m.columns), m.window_bp
         if not m.per_position:
-            requests = [(r, *centred_window(r.start, r.end, length)) for r in rows]
-            values[:, off : off + k] = m.score(fetch(requests), batch_size=batch_size)
+            requests = [(r, *stranded_window(r.start, r.end, length, r.strand)) for r in rows]
+            seqs = [reverse_complement(s) if r.strand == "-" else s for r, s in zip(rows, fetch(requests))]
+            values[:, off : off + k] = m.score(seqs, batch_size=batch_size)
             windows += len(requests)
         else:
             spool = position_spools[pos_models.index(m)] if position_spools else None
@@ -168,18 +172,19 @@ def score_rows(
             row_idx = np.repeat(np.arange(len(rows)), counts)
             pos = np.concatenate([np.arange(r.start, r.end, step, dtype=np.int64) for r in rows])
             best = np.full((len(rows), k), -np.inf, dtype=np.float32)
-            half = length // 2
             for a in range(0, len(pos), piece):
                 ri, pp = row_idx[a : a + piece], pos[a : a + piece]
                 runs = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
                 bounds = np.r_[runs, len(ri)]
                 # one fetch per row run, sliced per position: far cheaper than one fetch per window
-                spans = fetch([(rows[ri[s]], int(pp[s]) - half, int(pp[e - 1]) - half + length)
-                               for s, e in zip(bounds[:-1], bounds[1:])])
+                shifts = [stranded_window(0, 1, length, rows[ri[s]].strand)[0] for s in bounds[:-1]]
+                spans = fetch([(rows[ri[s]], int(pp[s]) + sh, int(pp[e - 1]) + sh + length)
+                               for s, e, sh in zip(bounds[:-1], bounds[1:], shifts)])
                 seqs: list[str] = []
                 for (s, e), span in zip(zip(bounds[:-1], bounds[1:]), spans):
                     base = int(pp[s])
-                    seqs.extend(span[p - base : p - base + length] for p in pp[s:e].tolist())
+                    cut = [span[p - base : p - base + length] for p in pp[s:e].tolist()]
+                    seqs.extend(map(reverse_complement, cut) if rows[ri[s]].strand == "-" else cut)
                 scores = m.score(seqs, batch_size=batch_size)
                 windows += len(seqs)
                 reduced = np.maximum.reduceat(scores, runs, axis=0)

@@ -11,7 +11,8 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
 
 Windows: ``annotate.windows.variant_windows`` (substitution; indels re-centred and trimmed). Splice
 models score the window centred on the variant, or with ``--splice-distance d`` every window pair
-centred -d..d bases from it, keeping per output the pair with the largest |ALT - REF|.
+centred -d..d bases from it, keeping per output the pair with the largest |ALT - REF|; with
+``--both-strands`` the reverse-complemented pairs compete too (otherwise: forward strand only).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel]) -> list[s
         '##INFO=<ID=GENEBERT_SKIP,Number=.,Type=String,Description="ALT alleles GeneBERT did not score. Format: '
         f'ALLELE|REASON with REASON one of {codes}">',
         f'##genebert=<Version="{__version__}",Command="annotate",Task="{options.task}",'
-        f'Genome="{options.genome}",GenomeOffsets="{";".join(options.genome_offsets)}">',
+        f'Genome="{options.genome}",GenomeOffsets="{";".join(options.genome_offsets)}",'
+        f'Strands="{"both" if options.both_strands else "forward"}">',
     ]
     for m in models:
         lines.append(
@@ -82,14 +84,16 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel]) -> list[s
     return lines
 
 
-def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_size: int = 256
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_size: int = 256,
+                   both_strands: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Reference and alternate probabilities, each ``(len(variants), n_columns)`` float32.
 
     ``fetch([(chrom, start, end), ...]) -> [sequence, ...]``. A model with ``scan_distance`` d > 0
     scores the window pair at every offset -d..d from the allele centres and reports, per output,
     the pair whose ALT - REF has the largest absolute value (SpliceAI's idea: a variant changes the
-    splice-site probability of nearby positions, not only of its own).
+    splice-site probability of nearby positions, not only of its own). ``both_strands``: the
+    reverse-complemented pairs are candidates too (a VCF does not say on which strand a promoter or
+    splice site lies).
     """
     n_cols = sum(len(m.columns) for m in models)
     ref = np.zeros((len(variants), n_cols), dtype=np.float32)
@@ -100,15 +104,15 @@ def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_s
     for m in models:
         length, dist = m.window_bp, m.scan_distance
         flanks = fetch([(v.chrom, *variant_flank_request(v.start, v.ref, length, dist)) for v in variants])
-        offsets = range(-dist, dist + 1)
+        candidates = [(o, s) for s in (("+", "-") if both_strands else ("+",)) for o in range(-dist, dist + 1)]
         ref_seqs, alt_seqs = [], []
         for f, v in zip(flanks, variants):
-            for o in offsets:
-                r, a = split_variant_flank(f, len(v.ref), v.alt, length, o, dist)
+            for o, strand in candidates:
+                r, a = split_variant_flank(f, len(v.ref), v.alt, length, o, dist, strand)
                 ref_seqs.append(r)
                 alt_seqs.append(a)
         probs = m.score(ref_seqs + alt_seqs, batch_size=batch_size)
-        k, n_off = len(m.columns), len(offsets)
+        k, n_off = len(m.columns), len(candidates)
         p_ref = probs[: len(ref_seqs)].reshape(len(variants), n_off, k)
         p_alt = probs[len(ref_seqs) :].reshape(len(variants), n_off, k)
         best = np.argmax(np.abs(p_alt - p_ref), axis=1)  # (n_variants, k): offset index per output
@@ -120,9 +124,9 @@ def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_s
     return ref, alt
 
 
-def n_windows(models: list[ScoringModel]) -> int:
-    """Model windows per scored ALT (reference + alternate, every scan offset)."""
-    return sum(2 * (2 * m.scan_distance + 1) for m in models)
+def n_windows(models: list[ScoringModel], both_strands: bool = False) -> int:
+    """Model windows per scored ALT (reference + alternate, every scan offset and strand)."""
+    return sum(2 * (2 * m.scan_distance + 1) for m in models) * (2 if both_strands else 1)
 
 
 def _site_chunks(sites: Iterator, budget: int, per_variant: int) -> Iterator[list]:
@@ -167,10 +171,11 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
             writer = stack.enter_context(VcfWriter(out_path, header_text, header_lines(options, models)))
             sites = itertools.islice(vcf_reader.iter_vcf(vf, genome), options.max_records)
             index = 0
-            for chunk in _site_chunks(sites, options.chunk_windows, n_windows(models)):
+            for chunk in _site_chunks(sites, options.chunk_windows, n_windows(models, options.both_strands)):
                 variants = [v for site in chunk for v in site.variants]
-                ref, alt = score_variants(variants, models, fetcher.fetch_many, batch_size=options.batch_size)
-                summary.windows += n_windows(models) * len(variants)
+                ref, alt = score_variants(variants, models, fetcher.fetch_many, batch_size=options.batch_size,
+                                          both_strands=options.both_strands)
+                summary.windows += n_windows(models, options.both_strands) * len(variants)
                 delta = deltas(ref, alt)
                 if len(variants):
                     risk, which = combined_risk(delta)

@@ -29,6 +29,30 @@ def centred_window(start: int, end: int, length: int) -> tuple[int, int]:
     return lo, lo + length
 
 
+_COMPLEMENT = str.maketrans("ACGTNRYKMSWBDHVacgtnrykmswbdhv", "TGCANYRMKSWVHDBtgcanyrmkswvhdb")
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement, IUPAC-aware (R<->Y, K<->M, B<->V, D<->H; S, W, N unchanged)."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
+
+def stranded_window(start: int, end: int, length: int, strand: str = "+") -> tuple[int, int]:
+    """The genome interval of the window centred on ``[start, end)`` as read on ``strand``.
+
+    ``+``/``.``: :func:`centred_window`. ``-``: the window whose *reverse complement* is centred the
+    same way in transcript orientation (for ``[p, p+1)``, base p lands at index ``length//2`` of the
+    reverse-complemented window), i.e. ``[lo, lo + length)`` with
+    ``lo = end - (end - start)//2 + length//2 - length``. The caller reverse-complements the sequence.
+    """
+    if strand != "-":
+        return centred_window(start, end, length)
+    if length <= 0:
+        raise ValueError(f"window length must be positive, got {length}")
+    lo = end - (end - start) // 2 + length // 2 - length
+    return lo, lo + length
+
+
 def slice_padded(sequence: str, start: int, end: int) -> str:
     """``sequence[start:end]`` upper-cased, with ``N`` for indices outside ``[0, len(sequence))``."""
     n = len(sequence)
@@ -68,23 +92,30 @@ def variant_flank_request(start: int, ref: str, length: int, distance: int = 0) 
 
 
 def split_variant_flank(
-    flank: str, ref_len: int, alt: str, length: int, offset: int = 0, distance: int = 0
+    flank: str, ref_len: int, alt: str, length: int, offset: int = 0, distance: int = 0, strand: str = "+"
 ) -> tuple[str, str]:
     """Reference and alternate ``length``-bp windows from ``flank`` (see :func:`variant_windows`).
 
     ``flank`` is the genome sequence of ``variant_flank_request(start, ref, length, distance)``.
     ``offset`` (``|offset| <= distance``) moves both window centres by that many bases from the
     allele centres -- the same genomic position on both alleles for bases outside the allele.
+    ``strand="-"``: both windows are reverse-complemented, centred the same way in that orientation
+    (allele centre at index ``length//2``).
     """
     if abs(offset) > distance:
         raise ValueError(f"|offset| {offset} > distance {distance}")
     pad = length + distance
     left, ref_genome, right = flank[:pad], flank[pad : pad + ref_len], flank[pad + ref_len :]
+    minus = strand == "-"
 
     def _centre(allele: str) -> str:
         full = left + allele + right
-        lo = pad + len(allele) // 2 + offset - length // 2
-        return full[lo : lo + length]
+        if not minus:
+            lo = pad + len(allele) // 2 + offset - length // 2
+            return full[lo : lo + length]
+        # forward index of the allele centre / window centre seen from the minus strand
+        lo = pad + (len(allele) - 1 - len(allele) // 2) - offset - (length - 1 - length // 2)
+        return reverse_complement(full[lo : lo + length])
 
     return _centre(ref_genome), _centre(alt.upper())
 
