@@ -304,6 +304,8 @@ def evaluate_cmd(model, task, data_files, split, out_dir):
 @click.option("--splice-distance", type=int, default=0, show_default=True, metavar="D",
               help="VCF: splice models also score windows centred up to D bp either side of the variant "
                    "(largest |ALT-REF| kept).")
+@click.option("--both-strands", is_flag=True,
+              help="VCF: also score reverse-complemented windows (keeps the strand with the larger |ALT-REF|).")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
               help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, or 'none'.")
 @click.option("--batch-size", type=int, default=256, show_default=True, help="Windows per model forward pass.")
@@ -315,7 +317,7 @@ def evaluate_cmd(model, task, data_files, split, out_dir):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
 def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
-                 splice_distance, tracks, batch_size, workers, device, max_records, strict, quiet):
+                 splice_distance, both_strands, tracks, batch_size, workers, device, max_records, strict, quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
 
     \b
@@ -332,7 +334,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
         genome_offsets=tuple(genome_offsets), format=fmt, context_bp=context_bp, tile=tile, step=step,
         tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), splice_distance=splice_distance,
-        batch_size=batch_size,
+        both_strands=both_strands, batch_size=batch_size,
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
         progress=not quiet,
     )
