@@ -2,7 +2,8 @@
 
 Prints, for the shipped default models (or tiny random models when they are absent -- it says so):
 
-* regions/s (BED, task tfbs and promoter, real chr2 regions) and variants/s (VCF, task risk = all three
+* regions/s (BED, task tfbs and promoter, real chr2 regions; splice = one window per base of each
+  region) and variants/s (VCF, task risk = all three
   models, random SNVs on the chr2 piece with the genome's REF), each next to the time a pure chain of
   the same matrix multiplications needs (same shapes: batch, padded tokens, hidden, heads,
   intermediate, layers; same threads; measured in this run). The ratio says how much of the run is
@@ -70,15 +71,19 @@ def _save_random_model(root: Path, task: str, sizes: dict, window_bp: int | None
 
 
 def _model_refs(tmp: Path) -> tuple[dict[str, str], str]:
+    """The shipped default model per task, or a tiny random one where it is absent (said so)."""
     from genebert_tool.errors import ModelError
     from genebert_tool.pretrained import DEFAULT_MODELS, resolve_model
 
-    try:
-        return {t: str(resolve_model(DEFAULT_MODELS[t])) for t in ("promoter", "tfbs", "splice")}, "shipped defaults"
-    except ModelError as exc:
-        print(f"# default models absent ({exc}); using tiny random models instead", file=sys.stderr)
-        return ({t: str(_save_random_model(tmp, t, TINY)) for t in ("promoter", "tfbs", "splice")},
-                "tiny random models (shipped defaults absent)")
+    refs, notes = {}, []
+    for task in ("promoter", "tfbs", "splice"):
+        try:
+            refs[task] = str(resolve_model(DEFAULT_MODELS[task]))
+            notes.append(f"{task}: shipped {DEFAULT_MODELS[task]}")
+        except ModelError:
+            refs[task] = str(_save_random_model(tmp, task, TINY))
+            notes.append(f"{task}: tiny random model (shipped {DEFAULT_MODELS[task]} absent)")
+    return refs, "; ".join(notes)
 
 
 def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) -> float:
@@ -155,11 +160,15 @@ def throughput(args, tmp: Path) -> list[tuple]:
     print(f"# models: {source}; torch threads: {args.threads}; batch size {args.batch_size}", flush=True)
     bed, vcf = tmp / "regions.bed", tmp / "variants.vcf"
     _real_regions(args.regions, bed)
+    splice_bed = tmp / "splice.bed"  # per-position scoring: one window per base, so fewer regions
+    _real_regions(max(1, args.regions // 20), splice_bed)
     _random_snvs(args.variants, vcf, genome)
     rows = []
-    for task, inp, unit in (("tfbs", bed, "regions"), ("promoter", bed, "regions"), ("risk", vcf, "variants")):
+    runs = (("tfbs", bed, "regions"), ("promoter", bed, "regions"), ("splice", splice_bed, "regions"),
+            ("risk", vcf, "variants"))
+    for task, inp, unit in runs:
         task_refs = [refs["promoter"], refs["tfbs"], refs["splice"]] if task == "risk" else [refs[task]]
-        models = load_models(task, task_refs, device="cpu", per_position_splice=False)
+        models = load_models(task, task_refs, device="cpu", per_position_splice=task == "splice")
         opts = AnnotateOptions(input=str(inp), output=str(tmp / f"out_{task}"), genome=genome, task=task,
                                device="cpu", batch_size=args.batch_size, progress=False)
         start = time.perf_counter()
