@@ -285,9 +285,11 @@ def render_markdown(report: dict) -> str:
         f"Command: `{meta['command']}`  ",
         f"Run: {meta['started']} -> {meta['finished']} UTC, {meta['host']}, torch threads = {meta['threads']}, "
         f"seed = {meta['seed']}.  ",
-        f"Size caps (CPU time budget): DeepBind positives per experiment <= {meta['max_train'] or 'all'} (+ the same "
-        f"number of dinucleotide-shuffled negatives); GUE train rows <= {meta['max_train_gue'] or 'all'} (stratified "
-        f"subsample); CNN epochs <= {meta['epochs']} with early stopping. Published models used all training data.",
+        "Size caps (CPU time budget): DeepBind positives per experiment: "
+        + (f"<= {meta['max_train']}" if meta["max_train"] else "all")
+        + " (+ as many dinucleotide-shuffled negatives); GUE train rows: "
+        + (f"<= {meta['max_train_gue']} (stratified subsample)" if meta["max_train_gue"] else "all")
+        + f"; CNN epochs <= {meta['epochs']} with early stopping. Published models used all training data.",
         "",
     ]
     baselines = meta["baselines"]
@@ -326,6 +328,11 @@ def render_markdown(report: dict) -> str:
             f"{d.get('n_motifs', 579)}) with the highest AUC on the training data, max log-odds over both strands. "
             "(3) DeepBind was trained on all `_AC` rows with its own calibration; ours used the cap above.",
         ]
+        gaps = [(r["experiment"], r["best_pwm_motif"], r["best_pwm_train_auc"], r["best_pwm"]) for r in d["rows"]
+                if r.get("best_pwm_train_auc") is not None and r["best_pwm_train_auc"] - r["best_pwm"] > 0.15]
+        if gaps:
+            lines.append("(4) Best-PWM choices that do not carry over from `_AC` to `_B` (train AUC -> test AUC): "
+                         + "; ".join(f"{e}: {m} {a:.3f} -> {b:.3f}" for e, m, a, b in gaps) + ".")
         lines.append("")
     if "gue" in report:
         g = report["gue"]

@@ -138,3 +138,14 @@ def test_run_baselines_contract_and_splice_three_classes():
     res = fit_baselines("splice", rows3[:100], rows3[100:], names=["kmer_lr"])
     assert res["kmer_lr"].proba.shape == (50, 3)
     assert res["kmer_lr"].metrics["accuracy"] > 0.5  # chance is ~0.33
+
+
+def test_tiny_training_sets_still_split_for_dev():
+    from trainer.cnn import dev_split
+
+    y = np.array([0, 1] * 5)
+    fit_idx, dev_idx = dev_split(y, 0.1, seed=0)
+    assert sorted(np.concatenate([fit_idx, dev_idx]).tolist()) == list(range(10))
+    assert set(y[dev_idx]) == {0, 1}  # one row per class at least
+    seqs, labels = _planted(10, length=30)
+    assert KmerLogisticBaseline().fit(seqs, labels).predict_proba(seqs).shape == (10, 2)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from scipy import sparse
 
-from trainer.cnn import CnnBaseline
+from trainer.cnn import CnnBaseline, dev_split
 
 if TYPE_CHECKING:
     from genebert_tool.motifs.jaspar import MotifSet
@@ -107,12 +107,17 @@ def kmer_spectrum(sequences: Sequence[str], ks: Sequence[int] = (1, 2, 3, 4, 5, 
 
 
 class KmerLogisticBaseline:
-    """k-mer spectrum + logistic regression; ``C`` picked from ``c_grid`` on an internal dev split."""
+    """k-mer spectrum + logistic regression; ``C`` picked from ``c_grid`` on an internal dev split.
+
+    ``n_threads`` caps the BLAS/OpenMP pools during fit/predict (default 1): on a shared machine
+    spinning OpenMP workers made a 100-row fit 100x slower, and these problems are too small to gain.
+    """
 
     def __init__(self, *, ks: Sequence[int] = (1, 2, 3, 4, 5, 6), canonical: bool = False,
-                 c_grid: Sequence[float] = (0.01, 0.1, 1.0, 10.0), dev_fraction: float = 0.1, seed: int = 0) -> None:
+                 c_grid: Sequence[float] = (0.01, 0.1, 1.0, 10.0), dev_fraction: float = 0.1, seed: int = 0,
+                 n_threads: int | None = 1) -> None:
         self.ks, self.canonical, self.c_grid = tuple(ks), canonical, tuple(c_grid)
-        self.dev_fraction, self.seed = dev_fraction, seed
+        self.dev_fraction, self.seed, self.n_threads = dev_fraction, seed, n_threads
         self.model: Any = None
         self.scaler: Any = None
         self.chosen_c: float | None = None
@@ -121,17 +126,20 @@ class KmerLogisticBaseline:
         return kmer_spectrum(sequences, self.ks, canonical=self.canonical)
 
     def fit(self, sequences: Sequence[str], labels: Sequence[int]) -> KmerLogisticBaseline:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.n_threads):
+            return self._fit(sequences, labels)
+
+    def _fit(self, sequences: Sequence[str], labels: Sequence[int]) -> KmerLogisticBaseline:
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import train_test_split
         from sklearn.preprocessing import MaxAbsScaler
 
         y = np.asarray(labels, dtype=np.int64)
         # MaxAbs keeps sparsity and puts k=1 frequencies (~0.25) and k=6 (~0.01) on one scale.
         self.scaler = MaxAbsScaler()
         x = self.scaler.fit_transform(self._features(sequences))
-        idx_fit, idx_dev = train_test_split(
-            np.arange(len(y)), test_size=self.dev_fraction, random_state=self.seed, stratify=y
-        )
+        idx_fit, idx_dev = dev_split(y, self.dev_fraction, self.seed)
         best = (-np.inf, None)
         for c in self.c_grid:
             clf = LogisticRegression(C=c, max_iter=2000)
@@ -147,10 +155,13 @@ class KmerLogisticBaseline:
 
     def predict_proba(self, sequences: Sequence[str]) -> np.ndarray:
         """Class probabilities, float32 ``(n, n_classes)``."""
+        from threadpoolctl import threadpool_limits
+
         if self.model is None:
             raise RuntimeError("KmerLogisticBaseline.predict_proba called before fit")
         x = self.scaler.transform(self._features(sequences))
-        return self.model.predict_proba(x).astype(np.float32)
+        with threadpool_limits(limits=self.n_threads):
+            return self.model.predict_proba(x).astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,17 @@ def one_hot(sequences: Sequence[str], length: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(eye[codes].transpose(0, 2, 1))
 
 
+def dev_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified, seeded (fit indices, dev indices) of the *training* data; the dev part has at
+    least one row per class so tiny training sets still split."""
+    from sklearn.model_selection import train_test_split
+
+    n_classes = len(np.unique(labels))
+    size = max(n_classes, int(np.ceil(fraction * len(labels))))  # sklearn rounds a float test_size up too
+    fit_idx, dev_idx = train_test_split(np.arange(len(labels)), test_size=size, random_state=seed, stratify=labels)
+    return fit_idx, dev_idx
+
+
 class DeepBindNet(nn.Module):
     """Conv (n_filters x width) on one or both strands, max+avg pool, dense head.
 
@@ -90,15 +101,11 @@ class CnnBaseline:
         self.history: list[dict[str, float]] = []
 
     def fit(self, sequences: Sequence[str], labels: Sequence[int]) -> CnnBaseline:
-        from sklearn.model_selection import train_test_split
-
         y = np.asarray(labels, dtype=np.int64)
         self.n_classes = max(2, int(y.max()) + 1)
         self.length = max(len(s) for s in sequences)
         x = one_hot(sequences, self.length)
-        idx_fit, idx_dev = train_test_split(
-            np.arange(len(y)), test_size=self.dev_fraction, random_state=self.seed, stratify=y
-        )
+        idx_fit, idx_dev = dev_split(y, self.dev_fraction, self.seed)
         torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         model = DeepBindNet(self.n_classes, n_filters=self.n_filters, width=min(self.width, self.length),
