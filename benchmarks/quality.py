@@ -241,15 +241,17 @@ def run_gue(args, data: Path) -> dict:
 # 3. UCI splice
 # ------------------------------------------------------------------------------------------------
 def run_splice(args, data: Path) -> dict:
-    from sklearn.model_selection import train_test_split
+    """UCI splice: the deterministic stratified 80/10/10 split of ``trainer.datasets.split_stratified``
+    (the split the shipped ``genebert-splice`` model was trained with). Baselines fit on train + dev
+    (their own internal dev split inside), everything is scored on the test part."""
+    from trainer.baselines import fit_baselines, score_predictions
+    from trainer.datasets import split_stratified
 
-    from trainer.baselines import fit_baselines
-
-    rows_all = list(read_uci_splice(data / "splice" / "uci" / "splice.data.gz"))
-    labels = [r.label for r in rows_all]
-    train_idx, test_idx = train_test_split(np.arange(len(rows_all)), test_size=0.2, random_state=args.seed,
-                                           stratify=labels)
-    train = [rows_all[i] for i in train_idx]
+    path = data / "splice" / "uci" / "splice.data.gz"
+    rows_all = list(read_uci_splice(path))
+    labels = np.array([r.label for r in rows_all])
+    train_idx, dev_idx, test_idx = split_stratified(labels, seed=args.seed, fractions=(0.8, 0.1, 0.1))
+    train = [rows_all[i] for i in np.concatenate([train_idx, dev_idx])]
     test = [rows_all[i] for i in test_idx]
     names = [b for b in args.baselines if b != "best_pwm"]
     results = fit_baselines("splice", train, test, seed=args.seed, names=names, cnn_options={"epochs": args.epochs})
@@ -258,10 +260,32 @@ def run_splice(args, data: Path) -> dict:
         row[b] = res.metrics["accuracy"]
         row[f"{b}_mcc"] = res.metrics["mcc"]
         row[f"{b}_seconds"] = round(res.seconds, 1)
-    log("splice: " + ", ".join(f"{b}={row[b]:.3f}" for b in results))
-    split = (f"sklearn train_test_split(test_size=0.2, stratify=label, random_state={args.seed}) over all "
-             f"{len(rows_all)} rows")
-    return {"rows": [row], "split": split}
+    genebert_note = None
+    row["genebert"] = row["genebert_mcc"] = None
+    predictor, reason = load_genebert("genebert-splice")
+    if predictor is None:
+        genebert_note = f"no `genebert-splice` task model could be loaded ({reason})"
+    else:
+        from genebert_tool.genome.sequences import SPLICE_LABELS
+        from genebert_tool.pretrained import resolve_model
+
+        split_file = resolve_model("genebert-splice") / "split.json"
+        model_test = set(json.loads(split_file.read_text())["lines"]["test"]) if split_file.exists() else None
+        if model_test != {r.line for r in test}:
+            genebert_note = ("the `genebert-splice` model was trained on a different split; scoring it on this "
+                             "test part could count its training rows, so it is left out")
+        else:
+            order = [[n.lower() for n in predictor.output_names].index(label) for label in SPLICE_LABELS]
+            proba = predictor.predict([r.sequence for r in test])[:, order]
+            m = score_predictions([r.label for r in test], proba, task="splice")
+            row["genebert"], row["genebert_mcc"] = m["accuracy"], m["mcc"]
+            genebert_note = (f"GeneBERT = shipped `genebert-splice` {predictor.model_version} (its model card says: random "
+                             "initialisation, no pre-training), scored on the same test rows it never saw")
+    log("splice: " + ", ".join(f"{b}={row[b]:.3f}" for b in results) + f", genebert={row['genebert']}")
+    split = (f"trainer.datasets.split_stratified(labels, seed={args.seed}, fractions=(0.8, 0.1, 0.1)) over all "
+             f"{len(rows_all)} rows; baselines trained on train+dev ({len(train)}), all models scored on test "
+             f"({len(test)})")
+    return {"rows": [row], "split": split, "genebert_note": genebert_note}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -283,6 +307,8 @@ def render_markdown(report: dict) -> str:
     meta = report["meta"]
     lines += [
         f"Command: `{meta['command']}`  ",
+        *[f"Re-run of section(s) {', '.join(r['sections'])}: `{r['command']}` ({r['started']} -> {r['finished']} UTC)  "
+          for r in meta.get("section_reruns", [])],
         f"Run: {meta['started']} -> {meta['finished']} UTC, {meta['host']}, torch threads = {meta['threads']}, "
         f"seed = {meta['seed']}.  ",
         "Size caps (CPU time budget): DeepBind positives per experiment: "
@@ -356,13 +382,17 @@ def render_markdown(report: dict) -> str:
         s = report["splice"]
         names = [b for b in baselines if b != "best_pwm"]
         lines += ["## UCI splice junctions (3 classes): accuracy", "", f"Split: {s['split']}.", ""]
-        cols = ["task", "n_train", "n_test"] + [BASELINE_LABELS[b] for b in names] + [f"{BASELINE_LABELS[b]} MCC" for b in names]
+        names = names + ["genebert"]
+        labels = {**BASELINE_LABELS, "genebert": "GeneBERT"}
+        cols = ["task", "n_train", "n_test"] + [labels[b] for b in names] + [f"{labels[b]} MCC" for b in names]
         lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in s["rows"]:
             cells = [r["task"], str(r["n_train"]), str(r["n_test"])] + [_fmt(r.get(b)) for b in names]
             cells += [_fmt(r.get(f"{b}_mcc")) for b in names]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        if s.get("genebert_note"):
+            lines += [f"GeneBERT column: {s['genebert_note']}.", ""]
     return "\n".join(lines)
 
 
@@ -423,6 +453,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--out-dir", type=Path, default=REPO / "docs")
+    p.add_argument("--merge", action="store_true",
+                   help="replace only the sections run now inside an existing <out-dir>/quality.json")
     p.add_argument("--render-only", action="store_true",
                    help="re-render quality.md and the PNG from an existing <out-dir>/quality.json")
     args = p.parse_args(argv)
@@ -457,7 +489,7 @@ def main(argv=None) -> dict:
         report["gue"] = run_gue(args, data)
     if "splice" in args.sections:
         report["splice"] = run_splice(args, data)
-    report["meta"] = {
+    run_info = {
         "command": " ".join(["python benchmarks/quality.py", *(sys.argv[1:] if argv is None else argv)]),
         "started": started,
         "finished": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
@@ -469,12 +501,18 @@ def main(argv=None) -> dict:
         "epochs": args.epochs,
         "baselines": args.baselines,
     }
+    if args.merge and (args.out_dir / "quality.json").exists():
+        previous = json.loads((args.out_dir / "quality.json").read_text())
+        previous["meta"].setdefault("section_reruns", []).append({"sections": args.sections, **run_info})
+        report = {**previous, **report}
+    else:
+        report["meta"] = run_info
     text = render_markdown(report)
     print(text)
     write_text(args.out_dir / "quality.md", text + "\n")
     write_text(args.out_dir / "quality.json", json.dumps(report, indent=1, default=float) + "\n")
     if "deepbind" in report:
-        plot_deepbind(report["deepbind"]["rows"], args.baselines, args.out_dir / "quality_deepbind.png")
+        plot_deepbind(report["deepbind"]["rows"], report["meta"]["baselines"], args.out_dir / "quality_deepbind.png")
     return report
 
 
