@@ -45,6 +45,10 @@ def main() -> None:
     first, last = rows[:5], rows[-5:]
     size_mb = (run / "final" / "model.safetensors").stat().st_size / 2**20
 
+    ngsp_note = ""
+    if abs(_mean(last, "loss_ngsp") - 0.6931) < 0.02:
+        ngsp_note = ("\n  NGSP stayed at chance in this short run: the model did not learn to tell the next 10 peaks of"
+                     "\n  an experiment from a random sample (MGM and SRM did fall).")
     stage = Path(tempfile.mkdtemp()) / "genebert-tiny"
     stage.mkdir()
     for name in ("config.json", "model.safetensors", "tokenizer.json"):
@@ -87,8 +91,7 @@ It is a *demonstration-scale* model: {summary['n_params'] / 1e6:.2f} M parameter
   {train_cfg['min_lr']} at step {train_cfg['max_steps']}), weight decay {train_cfg['weight_decay']},
   clip {train_cfg['grad_clip']}, micro-batch {train_cfg['batch_size']} x accumulation
   {summary['grad_accum_steps']} = effective batch {summary['effective_batch_size']}, fp32, seed {train_cfg['seed']}.
-- Steps: {summary['steps']} (stopped by the wall-clock cap of {train_cfg['max_minutes']} min
-  {'before' if summary['steps'] < train_cfg['max_steps'] else 'at'} the planned {train_cfg['max_steps']}), tokens seen: {summary['tokens']:,}.
+- Steps: {summary['steps']} of the planned {train_cfg['max_steps']} ({'stopped by' if summary['steps'] < train_cfg['max_steps'] else 'within'} the wall-clock cap of {train_cfg['max_minutes']} min), tokens seen: {summary['tokens']:,}.
 - Wall time: {summary['wall_s'] / 60:.1f} min on {summary['hardware']} (a 2-core VM shared with other jobs).
 - Loss (mean of the first / last 5 logged points, every {train_cfg['log_interval']} steps):
 
@@ -100,7 +103,7 @@ It is a *demonstration-scale* model: {summary['n_params'] / 1e6:.2f} M parameter
 | SRM | {_mean(first, 'loss_srm'):.3f} | {_mean(last, 'loss_srm'):.3f} |
 
   (chance levels: MGM ln 4101 = 8.32, NGSP ln 2 = 0.693, SRM ln {train_cfg['batch_size']} = {__import__('math').log(train_cfg['batch_size']):.3f}.)
-  Full curve: `loss_curve.csv` / `loss_curve.png`.
+  Full curve: `loss_curve.csv` / `loss_curve.png`.{ngsp_note}
 - Weights: {size_mb:.1f} MB safetensors.
 
 ## Reproduce
