@@ -47,12 +47,16 @@ from genebert_tool.genome.sequences import (  # noqa: E402
 
 # Published GUE test MCC (x 100) from Zhou et al., "DNABERT-2: Efficient Foundation Model and
 # Benchmark for Multi-Species Genomes", ICLR 2024 (arXiv:2306.15006v2), GUE results table
-# ("Core Promoter Detection" and "Transcription Factor Prediction (Human)" columns).
-# Verification status: we could not open that table from this machine (the stored arXiv page only
-# holds its abstract), so every number below is marked unverified. The DNABERT-2 TF values were
-# supplied with the task brief; the DNABERT-2 core-promoter values are from memory of the same
-# table. DNABERT and Nucleotide Transformer columns are left empty rather than filled from memory.
-PUBLISHED_GUE_SOURCE = "Zhou et al. 2024 (DNABERT-2, ICLR 2024, arXiv:2306.15006), GUE results table; TEST split"
+# ("Core Promoter Detection" and "Transcription Factor Prediction (Human)" columns, DNABERT-2 row).
+# Verification: the paper's table itself could not be opened from this machine (the stored arXiv
+# page holds only the abstract). All eight DNABERT-2 values were cross-checked against an
+# independent copy of that table: oomics/dnazen, src/train/report.py @ ea181cf5e83d376386170545ef006f5f9d06c19c,
+# field "MCC_paper" (prom_core_all/notata/tata 69.37/68.04/74.17; tf_0..4 71.99/76.06/66.52/58.54/77.43).
+# DNABERT and Nucleotide Transformer values could not be checked and are left empty (None) rather
+# than filled from memory.
+PUBLISHED_GUE_SOURCE = ("Zhou et al. 2024 (DNABERT-2, ICLR 2024, arXiv:2306.15006), GUE results table, TEST split; "
+                        "values cross-checked against a second copy of the table (oomics/dnazen "
+                        "src/train/report.py @ ea181cf, field MCC_paper), not against the paper PDF")
 PUBLISHED_GUE: dict[str, dict[str, float | None]] = {
     "prom_core_all": {"DNABERT": None, "DNABERT-2": 69.37, "NT-2500M-multi": None},
     "prom_core_notata": {"DNABERT": None, "DNABERT-2": 68.04, "NT-2500M-multi": None},
@@ -63,7 +67,7 @@ PUBLISHED_GUE: dict[str, dict[str, float | None]] = {
     "tf3": {"DNABERT": None, "DNABERT-2": 58.54, "NT-2500M-multi": None},
     "tf4": {"DNABERT": None, "DNABERT-2": 77.43, "NT-2500M-multi": None},
 }
-PUBLISHED_GUE_VERIFIED = False
+PUBLISHED_GUE_STATUS = "second source"  # see the comment above
 GUE_TASKS = {
     "prom_core_all": ("promoter", "promoter/gue_prom/prom_core_all"),
     "prom_core_notata": ("promoter", "promoter/gue_prom/prom_core_notata"),
@@ -241,9 +245,19 @@ def run_gue(args, data: Path) -> dict:
         row["published"] = PUBLISHED_GUE[name]
         rows.append(row)
         log(f"gue {name}: " + ", ".join(f"{b}={row[b]:.1f}" for b in results) + f" ({time.perf_counter() - t0:.0f}s)")
-    section = {"rows": rows, "published_source": PUBLISHED_GUE_SOURCE, "published_verified": PUBLISHED_GUE_VERIFIED}
+    section = {"rows": rows}
+    attach_published_gue(section)
     fill_genebert_gue(section, data)
     return section
+
+
+def attach_published_gue(section: dict) -> None:
+    """Published numbers and their provenance come from this script's constants (also on re-render)."""
+    section["published_source"] = PUBLISHED_GUE_SOURCE
+    section["published_status"] = PUBLISHED_GUE_STATUS
+    section.pop("published_verified", None)
+    for row in section["rows"]:
+        row["published"] = PUBLISHED_GUE[row["task"]]
 
 
 def fill_genebert_gue(section: dict, data: Path) -> None:
@@ -418,16 +432,16 @@ def render_markdown(report: dict) -> str:
         g = report["gue"]
         names = [b for b in baselines]
         lines += ["## GUE (DNABERT-2 benchmark): MCC x 100", "",
-                  "Ours: trained on (a capped subsample of) `train`, scored on `dev` (the GUE test split is held "
-                  "out). Published: " + g["published_source"] + ". "
-                  + ("" if g["published_verified"] else "**Published numbers unverified** (not re-checked against the paper from this machine; see the constant in benchmarks/quality.py). "
-                  "Dev and test MCCs are not the same quantity; the comparison is indicative only."), ""]
+                  "Ours: trained on `train` (capped as stated above), scored on `dev` (the GUE test split is held "
+                  "out). Published: " + g["published_source"] + ". DNABERT and NT-2500M-multi values could not be "
+                  "checked and are omitted rather than quoted from memory. Dev and test MCCs are not the same "
+                  "quantity; the comparison is indicative only.", ""]
         cols = ["task", "n_train"] + [BASELINE_LABELS[b] + " (dev)" for b in names] + ["GeneBERT (dev)"]
         cols += ["DNABERT-2 (test)", "DNABERT (test)", "NT-2500M-multi (test)"]
         lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in g["rows"]:
             pub = r["published"]
-            tag = "" if g["published_verified"] else " (unverified)"
+            tag = ""
             cells = [r["task"], str(r["n_train"])] + [_fmt(r.get(b), 1) for b in names]
             cells.append(_fmt(r.get("genebert"), 1) + (" (selected on dev)" if r.get("genebert") is not None else ""))
             cells += [(_fmt(pub[m], 2) + tag) if pub[m] is not None else "not verified, omitted"
@@ -536,10 +550,12 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.render_only:
         report = json.loads((args.out_dir / "quality.json").read_text())
+        if "gue" in report:
+            attach_published_gue(report["gue"])
         text = render_markdown(report)
         print(text)
         write_text(args.out_dir / "quality.md", text + "\n")
-        write_text(args.out_dir / "quality.json", (args.out_dir / "quality.json").read_text())
+        write_text(args.out_dir / "quality.json", json.dumps(report, indent=1, default=float) + "\n")
         if "deepbind" in report:
             plot_deepbind(report["deepbind"]["rows"], report["meta"]["baselines"], args.out_dir / "quality_deepbind.png")
         return report
