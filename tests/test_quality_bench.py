@@ -51,3 +51,20 @@ def test_quality_end_to_end_small(real_data, tmp_path):
     assert "MYC_H1-hESC_c-Myc_Stanford" in md and "0.855" in md
     assert json.loads((tmp_path / "quality.json").read_text())["splice"]["rows"][0]["n_test"] == 319
     assert (tmp_path / "quality_deepbind.png").stat().st_size > 1000
+
+
+def test_render_only_and_genebert_only_keep_baseline_numbers(real_data, tmp_path):
+    """Re-rendering and refreshing the GeneBERT columns never retrain or change a baseline number."""
+    import torch
+
+    threads = torch.get_num_threads()
+    q = _load()
+    try:
+        first = q.main(["--sections", "splice", "--epochs", "1", "--baselines", "kmer_lr", "--out-dir", str(tmp_path)])
+        again = q.main(["--genebert-only", "--sections", "splice", "--out-dir", str(tmp_path)])
+        rendered = q.main(["--render-only", "--out-dir", str(tmp_path)])
+    finally:
+        torch.set_num_threads(threads)
+    for report in (again, rendered):
+        assert report["splice"]["rows"][0]["kmer_lr"] == first["splice"]["rows"][0]["kmer_lr"]
+    assert "GeneBERT column only" in (tmp_path / "quality.md").read_text()
