@@ -96,7 +96,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default="tiny")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, nargs="+", default=[8, 32])
+    ap.add_argument("--batch-size", type=int, nargs="+", default=[16])
     ap.add_argument("--seq-len", type=int, default=503)
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--no-compile", action="store_true")
