@@ -145,7 +145,7 @@ def write_report(metrics: dict, out_dir: str | os.PathLike) -> Path:
     keys = list(METRIC_KEYS) + [k for k in ("top_k_accuracy", "top2_accuracy") if k in metrics]
     lines += [f"| {k} | {_fmt(metrics[k])} |" for k in keys if k in metrics]
     if "averaging" in metrics:
-        lines += ["", f"Multi-class averaging: {metrics['averaging']}."]
+        lines += ["", f"Averaging: {metrics['averaging']}."]
     if "top_k_accuracy_per_class" in metrics:
         lines += ["", "SpliceAI top-k accuracy per class: " + ", ".join(
             f"{c} {v:.4f}" for c, v in metrics["top_k_accuracy_per_class"].items())]
