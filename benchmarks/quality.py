@@ -350,8 +350,8 @@ def fill_genebert_splice(section: dict, data: Path) -> None:
     proba = predictor.predict([r.sequence for r in test])[:, order]
     m = score_predictions([r.label for r in test], proba, task="splice")
     row["genebert"], row["genebert_mcc"] = m["accuracy"], m["mcc"]
-    section["genebert_note"] = (f"GeneBERT = shipped `genebert-splice` {predictor.model_version} (its model card says: "
-                                "random initialisation, no pre-training), scored on the same test rows it never saw")
+    section["genebert_note"] = (f"GeneBERT = registered `genebert-splice` {predictor.model_version} (initialisation: see "
+                                "its MODEL_CARD.md), scored on the same test rows it never saw")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -449,8 +449,9 @@ def render_markdown(report: dict) -> str:
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         if g.get("genebert_model"):
-            lines += [f"GeneBERT column: `{g['genebert_model']}` on the GUE task it was trained on; that dev split was "
-                      "its model-selection set, so the number is optimistic. Other tasks: n/a (no model trained on them).", ""]
+            lines += [f"GeneBERT column: `{g['genebert_model']}` (initialisation: see its MODEL_CARD.md) on the GUE task "
+                      "it was trained on; that dev split was its model-selection set, so the number is optimistic. "
+                      "Other tasks: n/a (no model trained on them).", ""]
         elif "genebert_unavailable_reason" in g:
             lines += [f"GeneBERT column: n/a - no `genebert-promoter` task model could be loaded "
                       f"({g['genebert_unavailable_reason']}).", ""]
