@@ -9,11 +9,10 @@ GENEBERT := $(VENV)/bin/genebert
 TORCH_PIN ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install test test-all demo bench clean
+.PHONY: install test test-all demo bench bench-quality clean
 
 $(VENV)/.installed: setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH_PIN)"
 	$(PY) -m pip install --quiet -e ".[dev,tui]"
 	$(PY) -c "import genebert_tool.model, timm, transformers; print('genebert install ok: timm', timm.__version__, 'transformers', transformers.__version__)"
@@ -33,6 +32,12 @@ demo: install
 bench: install
 	$(PY) benchmarks/motif_scan.py
 	$(PY) benchmarks/tokenizer.py
+	$(PY) benchmarks/train_throughput.py
+	$(PY) benchmarks/annotate_throughput.py --skip-rss
+
+# ~30 min on 2 CPU cores: baselines trained side by side with the shipped models.
+bench-quality: install
+	$(PY) benchmarks/quality.py --max-train 10000 --max-train-gue 0
 
 clean:
 	rm -rf $(VENV) build *.egg-info out
