@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from genebert_tool.writers._base import CommitOrAbort
 
 
-class BigWigWriter:
+class BigWigWriter(CommitOrAbort):
     """Write one bigWig track. ``chrom_sizes``: ``[(name, length), ...]`` in the genome's order."""
 
     def __init__(self, path: str | os.PathLike, chrom_sizes: Sequence[tuple[str, int]]) -> None:
@@ -91,11 +92,3 @@ class BigWigWriter:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._tmp)
 
-    def __enter__(self) -> BigWigWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 
 from genebert_tool.genome.io import atomic_write
+from genebert_tool.writers._base import CommitOrAbort
 
 FLOAT_FORMAT = "{:.4f}"
 
@@ -30,7 +31,7 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-class TableWriter:
+class TableWriter(CommitOrAbort):
     """Write ``#``-comment lines, an optional header line, then rows.
 
     ``header_prefix`` is put before the column names (``"#"`` for BED files, where a bare header
@@ -77,15 +78,6 @@ class TableWriter:
                 raise RuntimeError("aborted")
             except RuntimeError:
                 ctx.__exit__(*sys.exc_info())
-
-    def __enter__(self) -> TableWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 class TsvWriter(TableWriter):

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from genebert_tool.writers._base import CommitOrAbort
 
 _INFO_FORBIDDEN = str.maketrans({";": "_", "=": "_", " ": "_", ",": "_", "\t": "_"})
 
@@ -25,7 +26,7 @@ def info_safe(text: str) -> str:
     return str(text).translate(_INFO_FORBIDDEN)
 
 
-class VcfWriter:
+class VcfWriter(CommitOrAbort):
     """Write a VCF: the input header plus ``extra_header_lines``, then records with appended INFO."""
 
     def __init__(self, path: str | os.PathLike, header_text: str, extra_header_lines: Sequence[str]) -> None:
@@ -113,11 +114,3 @@ class VcfWriter:
                 os.unlink(p)
         self._tmp = None
 
-    def __enter__(self) -> VcfWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
