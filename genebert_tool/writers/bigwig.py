@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
 from genebert_tool.writers._base import CommitOrAbort
 
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
 from genebert_tool.writers._base import CommitOrAbort
 
 _INFO_FORBIDDEN = str.maketrans({";": "_", "=": "_", " ": "_", ",": "_", "\t": "_"})
