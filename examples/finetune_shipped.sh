@@ -10,12 +10,12 @@ GENEBERT=${1:-genebert}
 D=${GENEBERT_DATA:-$(cd "$(dirname "$0")/.." && pwd)/../shared/data}
 OUT=${OUT:-runs/finetune}
 
-# promoter: GUE prom_core_all train, selected on GUE prom_core_all dev (MCC); from genebert-tiny, 6-mers
-$GENEBERT finetune --task promoter --config examples/finetune_promoter.json --base genebert-tiny \
+# promoter: GUE prom_core_all train, selected on GUE prom_core_all dev (MCC); random init, 3-mers, 3 epochs
+$GENEBERT finetune --task promoter --config examples/finetune_promoter.json \
   --train "$D/promoter/gue_prom/prom_core_all/train.csv.gz" --dev "$D/promoter/gue_prom/prom_core_all/dev.csv.gz" \
-  -o "$OUT/promoter-tiny"
-$GENEBERT evaluate --model "$OUT/promoter-tiny" --task promoter \
-  --data "$D/promoter/gue_prom/prom_core_all/dev.csv.gz" -o "$OUT/eval/promoter-tiny-dev"
+  -o "$OUT/promoter-k3-3ep"
+$GENEBERT evaluate --model "$OUT/promoter-k3-3ep" --task promoter \
+  --data "$D/promoter/gue_prom/prom_core_all/dev.csv.gz" -o "$OUT/eval/promoter-k3-3ep-dev"
 
 # splice: UCI splice junctions, stratified 80/10/10 split by seed 0 (split.json), selected on dev (MCC)
 $GENEBERT finetune --task splice --config examples/finetune_splice.json \
