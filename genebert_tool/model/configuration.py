@@ -212,7 +212,10 @@ def region_input_size(config: GeneBertConfig) -> tuple[tuple[int, int], tuple[in
 NAMED_CONFIGS: dict[str, dict[str, Any]] = {
     # CPU-trainable: 2 x 128 BERT over 6-mers, a 2-stage Swin on a 32 x 32 resized region image
     # (64 tokens; "native" on 10 x 579 would be ~6 x 74 = 444 tokens, so resize is the cheaper one).
-    "tiny": {},
+    # No attention dropout: on CPU a dropout mask forces the unfused SDPA path and halves training
+    # throughput (benchmarks/train_throughput.py: 52% vs 23% MFU). The shipped genebert-tiny
+    # backbone was trained with 0.1 and keeps that value in its own config.json.
+    "tiny": dict(attention_probs_dropout_prob=0.0),
     "small": dict(
         hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024,
         region_embed_dim=64, region_depths=[2, 2, 2], region_num_heads=[2, 4, 8], region_window_size=4,
