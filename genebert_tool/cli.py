@@ -266,16 +266,29 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
               help="Labelled file(s) (repeatable; quoted globs allowed): GUE .csv, DeepBind .seq.gz, UCI splice.data.")
 @click.option("--split", type=click.Choice(["all", "train", "dev", "test"]), default="all", show_default=True,
               help="For files the model was trained on: score only this part of its recorded split.")
+@click.option("--baselines", is_flag=True,
+              help="Also train the baselines (best JASPAR PWM, k-mer LR, CNN) on the model's training rows "
+                   "and score them on the same evaluation rows.")
+@click.option("--baselines-train", "baselines_train", multiple=True, metavar="FILE",
+              help="Baseline training file(s) instead of the model's recorded ones (repeatable; globs allowed). "
+                   "DeepBind _B test folds are refused.")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for metrics.json, report.md, roc.png, pr.png.")
 @_library_errors
-def evaluate_cmd(model, task, data_files, split, out_dir):
+def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, out_dir):
     """Score a task model on labelled data: metrics.json, report.md, ROC and PR curves."""
     from trainer.evaluate import evaluate_model
 
-    m = evaluate_model(model, task, _expand_inputs(data_files, "--data"), out_dir, split=split)
-    click.echo(f"{out_dir}: n={m['n']} accuracy={m['accuracy']:.4f} auc={m['auc']:.4f} "
-               f"pr_auc={m['pr_auc']:.4f} mcc={m['mcc']:.4f}", err=True)
+    if baselines_train and not baselines:
+        raise click.UsageError("--baselines-train needs --baselines")
+    m = evaluate_model(model, task, _expand_inputs(data_files, "--data"), out_dir, split=split, baselines=baselines,
+                       baselines_train=_expand_inputs(baselines_train, "--baselines-train") or None)
+    line = lambda r: f"n={r['n']} accuracy={r['accuracy']:.4f} auc={r['auc']:.4f} pr_auc={r['pr_auc']:.4f} mcc={r['mcc']:.4f}"  # noqa: E731
+    click.echo(f"{out_dir}: {line(m)}", err=True)
+    for key, value in m.get("baselines", {}).items():  # {name: metrics} or {output: {name: metrics}}
+        rows = {key: value} if "n" in value else {f"{key} {name}": r for name, r in value.items()}
+        for label, r in rows.items():
+            click.echo(f"  baseline {label}: {line(r)}", err=True)
 
 
 # ---- annotate (issue 5) ------------------------------------------------------------------

@@ -89,3 +89,27 @@ def test_write_curves_and_report_for_baselines(tmp_path: Path):
     write_report({"model_name": "baseline", "task": "tfbs", "n": 6, "accuracy": 0.5, "auc": 0.9}, tmp_path)
     assert json.loads((tmp_path / "metrics.json").read_text())["auc"] == 0.9
     assert "| auc | 0.9000 |" in (tmp_path / "report.md").read_text()
+
+
+def test_evaluate_with_baselines_same_rows(splice_model, tmp_path: Path):
+    model, data = splice_model
+    m = evaluate_model(model, "splice", data, tmp_path / "bl", split="test", baselines=True, cnn_options={"epochs": 2})
+    saved = json.loads((tmp_path / "bl" / "metrics.json").read_text())
+    assert set(saved["baselines"]) == {"cnn", "kmer_lr"}
+    for name, b in saved["baselines"].items():
+        assert {"auc", "mcc"} <= set(b), name
+        assert b["n"] == m["n"] == len(json.loads((model / "split.json").read_text())["lines"]["test"])
+    assert "train part of the recorded split" in saved["baselines_train"]
+    report = (tmp_path / "bl" / "report.md").read_text()
+    assert "## Baselines" in report and f"| kmer_lr | {m['n']} |" in report
+
+
+def test_evaluate_baselines_refuses_b_fold(splice_model, tmp_path: Path):
+    model, data = splice_model
+    b_fold = tmp_path / "CTCF_K562_CTCF_UW_B.seq.gz"
+    b_fold.write_bytes(b"")
+    res = CliRunner().invoke(main, ["evaluate", "--model", str(model), "--task", "splice", "--data", str(data),
+                                    "--split", "test", "--baselines", "--baselines-train", str(b_fold),
+                                    "-o", str(tmp_path / "refused")])
+    assert res.exit_code != 0 and "test fold" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "refused" / "metrics.json").exists()

@@ -11,6 +11,11 @@ Outputs in ``out_dir``:
 * ``roc.png`` and ``pr.png`` — ROC and precision-recall curves (matplotlib, Agg backend): one curve
   per experiment for TFBS, one-vs-rest per class for splice.
 
+With ``baselines=True`` the non-GeneBERT baselines (``trainer.baselines``) are trained on the rows
+the model was trained on (the recorded train part of its training files, or ``baselines_train``) and
+scored on exactly the rows the model was scored on: ``metrics["baselines"]`` is ``{name: metrics}``,
+or ``{output: {name: metrics}}`` for several DeepBind evaluation files (one fit per experiment).
+
 Predictions come from ``Predictor`` (the same code path ``genebert annotate`` uses). A model that
 predicts one class for every input is refused (``OneClassPredictionError``).
 """
@@ -21,6 +26,7 @@ import csv
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +44,7 @@ from trainer.datasets import (
 )
 from trainer.metrics import METRIC_KEYS, compute_metrics
 
-__all__ = ["center_crop", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
+__all__ = ["baseline_training_data", "center_crop", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
 
 PUBLISHED_AUCS = "tfbs/deepbind_published_aucs_encode.csv"
 _SPLICE = ("neither", "donor", "acceptor")
@@ -165,12 +171,37 @@ def write_report(metrics: dict, out_dir: str | os.PathLike) -> Path:
             pm = metrics["published_mean"]
             lines += ["", f"Mean AUC over the {pm['n_experiments']} experiments with a published number: "
                           f"ours {pm['ours']:.4f}, DeepBind {pm['DeepBind']:.4f}, DeepBind* {pm['DeepBind*']:.4f}."]
+    if metrics.get("baselines"):
+        lines += _baseline_table(metrics)
     lines += ["", "Curves: `roc.png`, `pr.png`. Threshold 0.5 (binary) / argmax (multi-class).", ""]
     path = out / "report.md"
     tmp = out / ".report.md.tmp"
     tmp.write_text("\n".join(lines))
     os.replace(tmp, path)
     return path
+
+
+def _baseline_table(metrics: dict) -> list[str]:
+    """report.md rows: the model's own numbers next to each baseline's, per output when nested."""
+    base = metrics["baselines"]
+    nested = isinstance(next(iter(base.values())), dict) and "n" not in next(iter(base.values()))
+    per = metrics.get("per_output") or {}
+    lines = ["", "## Baselines (same evaluation rows)", ""]
+    if "baselines_train" in metrics:
+        lines += [f"Trained on: {metrics['baselines_train']}.", ""]
+    head = "| output | method | n | accuracy | auc | pr_auc | mcc |" if nested else "| method | n | accuracy | auc | pr_auc | mcc |"
+    lines += [head, "|" + "---|" * (head.count("|") - 1)]
+    row = lambda m: f"{m['n']} | {m['accuracy']:.4f} | {m['auc']:.4f} | {m['pr_auc']:.4f} | {m['mcc']:.4f} |"  # noqa: E731
+    model = metrics.get("model_name", "model")
+    if nested:
+        for output, by_name in base.items():
+            if output in per:
+                lines.append(f"| {output} | {model} | {row(per[output])}")
+            lines += [f"| {output} | {name} | {row(m)}" for name, m in by_name.items()]
+    else:
+        lines.append(f"| {model} | {row(metrics)}")
+        lines += [f"| {name} | {row(m)}" for name, m in base.items()]
+    return lines
 
 
 # ------------------------------------------------------------------ evaluation
@@ -228,6 +259,9 @@ def evaluate_model(
     *,
     split: str = "all",
     batch_size: int = 256,
+    baselines: bool = False,
+    baselines_train: Sequence[str | os.PathLike] | None = None,
+    cnn_options: dict | None = None,
 ) -> dict:
     """Evaluate a task model (directory or registered name) on labelled files; write the outputs.
 
@@ -236,12 +270,19 @@ def evaluate_model(
     was trained with; ``split="dev"`` then scores exactly the held-out dev positives (and their
     shuffles). For UCI splice, ``split`` in ``train|dev|test`` picks the rows of the model's
     recorded split (``split.json``). Returns the metrics dict written to ``metrics.json``.
+
+    ``baselines``: also fit and score the baselines (see the module docstring); ``baselines_train``
+    overrides their training files (DeepBind ``_B`` files are refused); ``cnn_options`` go to
+    ``trainer.cnn.CnnBaseline`` (e.g. ``{"epochs": 2}``).
     """
     from genebert_tool.model.predictor import Predictor
 
     files = [str(data)] if isinstance(data, (str, os.PathLike)) else [str(p) for p in data]
     if not files:
         raise InputError("no data file given")
+    if baselines_train is not None:
+        baselines_train = [str(p) for p in baselines_train]
+        _check_baseline_files(baselines_train)  # before the model loads: a refused file costs nothing
     predictor = Predictor.from_pretrained(model_dir, device="cpu")
     if predictor.task != task:
         raise ModelError(f"{model_dir}: a {predictor.task!r} model, not a {task!r} model")
@@ -299,9 +340,98 @@ def evaluate_model(
                 "DeepBind*": float(np.mean([pub[n]["DeepBind*"] for n in pub if n in per])),
             }
             metrics["note"] = "DeepBind _B files are test folds: reported for comparison, never used for selection"
+    if baselines:
+        train_files = baselines_train or list((split_record or {}).get("train_files", []))
+        wanted = {d.output_names[0] for d in datasets}
+        if train_files and all(is_deepbind(p) for p in train_files) and any(deepbind_output_name(p) in wanted for p in train_files):
+            train_files = [p for p in train_files if deepbind_output_name(p) in wanted]  # fit only what is scored
+        # the recorded split applies to an override too: the model's own file never leaks its test rows
+        train_sets = baseline_training_data(task, train_files, split_record, ft_cfg)
+        metrics["baselines"] = _score_baselines(task, datasets, train_sets, seed=seed, cnn_options=cnn_options)
+        metrics["baselines_train"] = "; ".join(f"{d.description}: {len(d)} rows" for d in train_sets.values())
     write_curves(curves, out_dir, title=f"{predictor.model_name} ({task})")
     write_report(metrics, out_dir)
     return metrics
+
+
+# ------------------------------------------------------------------ baselines on the same split
+@dataclass(frozen=True)
+class _Row:
+    sequence: str
+    label: int
+
+
+def _rows(data: TaskData) -> list[_Row]:
+    return [_Row(s, int(y)) for s, y in zip(data.sequences, data.labels)]
+
+
+def _check_baseline_files(files: Sequence[str]) -> None:
+    if not files:
+        raise InputError("no baseline training file: the model records none (split.json); pass --baselines-train")
+    for path in files:
+        if is_deepbind(path) and is_deepbind_test_fold(path):
+            raise InputError("DeepBind _B files are test folds: never train baselines on them", path=path)
+        if not Path(path).exists():
+            raise InputError("file not found", path=path)
+    if any(is_deepbind(p) for p in files) and not all(is_deepbind(p) for p in files):
+        raise InputError("do not mix DeepBind files with other formats as baseline training data")
+
+
+def baseline_training_data(task: str, files: Sequence[str], split_record: dict | None, ft_cfg: dict) -> dict[str, TaskData]:
+    """Training rows for the baselines: ``{output name: TaskData}`` (one entry unless DeepBind).
+
+    DeepBind ``_AC`` files give their recorded train part (positives + shuffles, the model's seed and
+    dev fraction), one entry per experiment. Other files give the train rows of ``split_record`` when
+    it was made on them (UCI splice: ``lines["train"]``; a train/dev split: every row not in dev),
+    else all rows, concatenated into one entry keyed ``""``.
+    """
+    files = [str(p) for p in files]
+    _check_baseline_files(files)
+    rec = {**ft_cfg, **(split_record or {})}  # the split record is what the model's data was built with
+    if all(is_deepbind(p) for p in files):
+        kw = dict(seed=int(rec.get("seed", 0)), dev_fraction=float(rec.get("dev_fraction", 0.1)),
+                  max_positives=rec.get("max_positives"))
+        return {deepbind_output_name(p): deepbind_with_negatives(p, part="train", **kw) for p in files}
+    recorded = {Path(f).name for f in (split_record or {}).get("train_files", [])}
+    parts = []
+    for path in files:
+        d = load_labelled(task, path)
+        lines = (split_record or {}).get("lines", {}) if Path(path).name in recorded else {}
+        if "train" in lines:
+            d = select_split(d, split_record, "train")
+        elif "dev" in lines:  # train/dev split: train = every row the model did not hold out
+            held_out = set(lines["dev"])
+            d = d.subset([i for i, line in enumerate(d.lines) if line not in held_out],
+                         description=f"{d.description} [train part of the recorded split]")
+        parts.append(d)
+    if len(parts) == 1:
+        return {"": parts[0]}
+    from trainer.datasets import concat
+
+    return {"": concat(parts, description=" + ".join(d.description for d in parts))}
+
+
+def _score_baselines(task: str, datasets: list[TaskData], train_sets: dict[str, TaskData], *, seed: int,
+                     cnn_options: dict | None) -> dict:
+    """Fit on ``train_sets`` and score every evaluation set; flat for one set, per output for several."""
+    from trainer.baselines import fit_baselines
+
+    def run(train: TaskData, test: TaskData) -> dict:
+        if train.multitask or test.multitask:
+            raise InputError(f"{test.description}: baselines need single-output data, one file per experiment")
+        fitted = fit_baselines(task, _rows(train), _rows(test), seed=seed, cnn_options=cnn_options)
+        return {name: r.metrics for name, r in fitted.items()}
+
+    if len(datasets) == 1 and len(train_sets) == 1:
+        return run(next(iter(train_sets.values())), datasets[0])
+    out = {}
+    for test in datasets:
+        output = test.output_names[0]
+        train = train_sets.get(output, train_sets.get(""))
+        if train is None:
+            raise InputError(f"no baseline training data for {output!r} (training experiments: {', '.join(train_sets)})")
+        out[output] = run(train, test)
+    return out
 
 
 def center_crop(sequences: Sequence[str], window: int) -> list[str]:
