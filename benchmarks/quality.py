@@ -545,6 +545,17 @@ def parse_args(argv=None):
     return args
 
 
+
+def write_outputs(report: dict, out_dir: Path) -> dict:
+    """Print the markdown table and write quality.md, quality.json and the DeepBind bar chart."""
+    text = render_markdown(report)
+    print(text)
+    write_text(out_dir / "quality.md", text + "\n")
+    write_text(out_dir / "quality.json", json.dumps(report, indent=1, default=float) + "\n")
+    if "deepbind" in report:
+        plot_deepbind(report["deepbind"]["rows"], report["meta"]["baselines"], out_dir / "quality_deepbind.png")
+    return report
+
 def main(argv=None) -> dict:
     import torch
 
@@ -553,13 +564,7 @@ def main(argv=None) -> dict:
         report = json.loads((args.out_dir / "quality.json").read_text())
         if "gue" in report:
             attach_published_gue(report["gue"])
-        text = render_markdown(report)
-        print(text)
-        write_text(args.out_dir / "quality.md", text + "\n")
-        write_text(args.out_dir / "quality.json", json.dumps(report, indent=1, default=float) + "\n")
-        if "deepbind" in report:
-            plot_deepbind(report["deepbind"]["rows"], report["meta"]["baselines"], args.out_dir / "quality_deepbind.png")
-        return report
+        return write_outputs(report, args.out_dir)
     torch.set_num_threads(args.threads)
     data = data_dir()
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -602,13 +607,7 @@ def main(argv=None) -> dict:
         report = {**previous, **report}
     else:
         report["meta"] = run_info
-    text = render_markdown(report)
-    print(text)
-    write_text(args.out_dir / "quality.md", text + "\n")
-    write_text(args.out_dir / "quality.json", json.dumps(report, indent=1, default=float) + "\n")
-    if "deepbind" in report:
-        plot_deepbind(report["deepbind"]["rows"], report["meta"]["baselines"], args.out_dir / "quality_deepbind.png")
-    return report
+    return write_outputs(report, args.out_dir)
 
 
 if __name__ == "__main__":
