@@ -49,3 +49,28 @@ def hg38_chr2(real_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def tests_data() -> Path:
     return TESTS_DATA
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch) -> Path:
+    """GENEBERT_CACHE inside tmp_path, so tests never touch ~/.cache/genebert."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("GENEBERT_CACHE", str(path))
+    return path
+
+
+@pytest.fixture
+def tiny_fa(tests_data, tmp_path) -> Path:
+    """A private copy of tests/data/genome/tiny.fa, so its .fai is built in tmp_path."""
+    import shutil
+
+    path = tmp_path / "tiny.fa"
+    shutil.copy(tests_data / "genome" / "tiny.fa", path)
+    return path
+
+
+@pytest.fixture
+def tiny_genome(tiny_fa):
+    from genebert_tool.genome.fasta import Genome
+
+    return Genome(tiny_fa)

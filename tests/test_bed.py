@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import shutil
 import sys
 
 import pytest
@@ -16,15 +15,8 @@ from genebert_tool.genome.intervals import RejectLog
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENEBERT_CACHE", str(tmp_path / "cache"))
-
-
-@pytest.fixture
-def tiny_genome(tests_data, tmp_path):
-    path = tmp_path / "tiny.fa"
-    shutil.copy(tests_data / "genome" / "tiny.fa", path)
-    return Genome(path)
+def _private_cache(private_cache):
+    return private_cache
 
 
 def write(tmp_path, text, name="x.bed"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import multiprocessing
 import pickle
-import shutil
 
 import pytest
 
@@ -17,16 +16,8 @@ TINY_2 = "TTTTGGGGCCCCAAAA"
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENEBERT_CACHE", str(tmp_path / "cache"))
-
-
-@pytest.fixture
-def tiny_fa(tests_data, tmp_path):
-    """A private copy so the .fai is built in tmp_path, not in the repository."""
-    path = tmp_path / "tiny.fa"
-    shutil.copy(tests_data / "genome" / "tiny.fa", path)
-    return path
+def _private_cache(private_cache):
+    return private_cache
 
 
 def test_contigs_order_and_lengths(tiny_fa):

@@ -34,15 +34,8 @@ HEADER = (
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENEBERT_CACHE", str(tmp_path / "cache"))
-
-
-@pytest.fixture
-def tiny_genome(tests_data, tmp_path):
-    path = tmp_path / "tiny.fa"
-    shutil.copy(tests_data / "genome" / "tiny.fa", path)
-    return Genome(path)
+def _private_cache(private_cache):
+    return private_cache
 
 
 def write_vcf(tmp_path, body, name="v.vcf", header=HEADER):
