@@ -152,3 +152,23 @@ def test_seq_plus_region_modality_uses_cached_motif_matrices(tmp_path: Path):
     assert pred.modality == "seq+region"
     assert pred.predict(["ACGT" * 10]).shape == (1, 1)
     assert any(k.startswith("genebert.region_encoder") for k in pred.model.state_dict())
+
+
+def test_base_accepts_head_overrides_only(tmp_path: Path):
+    from genebert_tool.model.configuration import named_config
+    from genebert_tool.model.modeling import GeneBertForPreTraining
+
+    backbone = tmp_path / "backbone"
+    GeneBertForPreTraining(named_config("tiny", **TINY)).save_pretrained(backbone)
+    train = _toy_csv(tmp_path / "train.csv", 200, 0)
+    dev = _toy_csv(tmp_path / "dev.csv", 60, 1)
+    cfg = _tiny_cfg("promoter", base=str(backbone),
+                    model_overrides={"classifier_pooling": "mean"})
+    finetune(cfg, [train], [dev], tmp_path / "mean")
+    saved = json.loads((tmp_path / "mean" / "config.json").read_text())
+    assert saved["classifier_pooling"] == "mean" and saved["kmer"] == 3
+    from genebert_tool.errors import GeneBertError
+
+    bad = _tiny_cfg("promoter", base=str(backbone), max_steps=4, model_overrides={"kmer": 4})
+    with pytest.raises(GeneBertError, match="kmer"):
+        finetune(bad, [train], [dev], tmp_path / "bad")

@@ -226,3 +226,32 @@ def test_small_config_builds_and_runs():
     with torch.no_grad():
         out = model(**make_batch(config, batch=2, length=16))
     assert out.logits_per_sequence.shape == (2, 2) and torch.isfinite(out.loss)
+
+
+def test_mean_pooling_ignores_padding_and_differs_from_cls():
+    torch.manual_seed(0)
+    config = tiny_config(num_labels=2, task="promoter", classifier_pooling="mean")
+    model = GeneBertForSequenceClassification(config).eval()
+    ids = make_batch(config, batch=2)["input_ids"]
+    mask = torch.ones_like(ids)
+    padded = ids.clone()
+    padded[:, -5:] = 0
+    mask[:, -5:] = 0
+    with torch.no_grad():
+        a = model(padded, attention_mask=mask).logits
+        other = padded.clone()
+        other[:, -5:] = 7  # different content under the mask must not matter
+        b = model(other, attention_mask=mask).logits
+        hidden = model.genebert(padded, mask).last_hidden_state[:, :-5].mean(dim=1)
+        expected = model.classifier(hidden)
+    assert torch.allclose(a, b, atol=1e-5)
+    assert torch.allclose(a, expected, atol=1e-5)
+    cls = GeneBertForSequenceClassification(tiny_config(num_labels=2, task="promoter")).eval()
+    cls.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        assert not torch.allclose(cls(padded, attention_mask=mask).logits, a)
+
+
+def test_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match="classifier_pooling"):
+        tiny_config(classifier_pooling="max")

@@ -264,7 +264,8 @@ def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: 
 
         base_dir = resolve_model(cfg.base)
         # from_pretrained: config kwargs override the backbone's config; the classifier head is new
-        model = GeneBertForSequenceClassification.from_pretrained(str(base_dir), **task_fields)
+        head_overrides = _head_overrides(cfg.model_overrides)
+        model = GeneBertForSequenceClassification.from_pretrained(str(base_dir), **{**head_overrides, **task_fields})
         try:
             tokenizer = KmerTokenizer.from_pretrained(base_dir)
         except FileNotFoundError:
@@ -278,6 +279,23 @@ def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: 
     if max_len > model.config.max_position_embeddings:
         raise GeneBertError(f"inputs need {max_len} tokens but the model has {model.config.max_position_embeddings} positions")
     return model, tokenizer
+
+
+# settings that may change on top of a pre-trained backbone (the rest of its architecture is fixed)
+HEAD_OVERRIDES = ("classifier_pooling", "classifier_dropout", "hidden_dropout_prob", "attention_probs_dropout_prob")
+
+
+def _head_overrides(overrides: dict | None) -> dict:
+    """``model_overrides`` allowed with ``base``; architecture fields raise (they would not match the
+    backbone's weights)."""
+    overrides = dict(overrides or {})
+    bad = sorted(set(overrides) - set(HEAD_OVERRIDES))
+    if bad:
+        raise GeneBertError(
+            f"model_overrides {', '.join(bad)} cannot change a pre-trained backbone; with 'base' only "
+            f"{', '.join(HEAD_OVERRIDES)} may be set"
+        )
+    return overrides
 
 
 def _lr_at(step: int, total: int, cfg: FinetuneConfig) -> float:

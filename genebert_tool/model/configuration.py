@@ -20,6 +20,7 @@ __all__ = ["GeneBertConfig", "named_config", "NAMED_CONFIGS", "region_input_size
 REGION_ENCODERS = ("swin", "vit", "deit")
 REGION_INPUTS = ("resize", "native")
 MODALITIES = ("seq", "seq+region")
+POOLINGS = ("cls", "mean")
 TASKS = (None, "promoter", "tfbs", "splice")
 PROBLEM_TYPES = (None, "single_label_classification", "multi_label_classification")
 N_SPECIAL_TOKENS = 5
@@ -63,7 +64,9 @@ class GeneBertConfig(PretrainedConfig):
     ``num_labels``, ``label_names``, ``problem_type`` ("single_label_classification" or
     "multi_label_classification"), ``modality`` ("seq" or "seq+region": the classifier also sees the
     projected region embedding), ``window_bp`` (input length in bp the task model was trained on),
-    ``max_seq_len`` (tokens incl. [CLS]/[SEP]), ``classifier_dropout``, ``model_name``, ``model_version``.
+    ``max_seq_len`` (tokens incl. [CLS]/[SEP]), ``classifier_dropout``, ``classifier_pooling`` ("cls":
+    BERT's pooler over [CLS], as in the paper; "mean": the mean of the last hidden states over the
+    non-padding tokens), ``model_name``, ``model_version``.
     """
 
     model_type = "genebert"
@@ -113,6 +116,7 @@ class GeneBertConfig(PretrainedConfig):
     window_bp: int = 0
     max_seq_len: int = 512
     classifier_dropout: float | None = None
+    classifier_pooling: str = "cls"
     model_name: str = ""
     model_version: str = ""
 
@@ -169,6 +173,8 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"region_input must be one of {REGION_INPUTS}, got {self.region_input!r}")
         if self.modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
+        if self.classifier_pooling not in POOLINGS:
+            raise ValueError(f"classifier_pooling must be one of {POOLINGS}, got {self.classifier_pooling!r}")
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
         if self.problem_type not in PROBLEM_TYPES:

@@ -250,8 +250,9 @@ class GeneBertForPreTraining(GeneBertPreTrainedModel):
 
 
 class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
-    """Backbone + dropout + linear classifier on the pooled [CLS], concatenated with the projected
-    region embedding when ``config.modality == "seq+region"``.
+    """Backbone + dropout + linear classifier on the pooled sequence (``config.classifier_pooling``:
+    BERT's [CLS] pooler, or the mean over non-padding tokens), concatenated with the projected region
+    embedding when ``config.modality == "seq+region"``.
 
     ``problem_type`` "single_label_classification" (softmax cross-entropy, labels (batch,) int64,
     -100 ignored) or "multi_label_classification" (BCE with logits, labels (batch, num_labels) with
@@ -282,7 +283,15 @@ class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
         if self.with_region and region_matrix is None:
             raise ValueError("modality 'seq+region' needs region_matrix (batch, n_regions, n_tfs)")
         out = self.genebert(input_ids, attention_mask, token_type_ids, region_matrix if self.with_region else None)
-        features = out.pooler_output
+        if self.config.classifier_pooling == "mean":
+            hidden = out.last_hidden_state
+            if attention_mask is None:
+                features = hidden.mean(dim=1)
+            else:
+                weights = attention_mask.to(hidden.dtype).unsqueeze(-1)
+                features = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        else:
+            features = out.pooler_output
         if self.with_region:
             features = torch.cat([features, out.region_embedding], dim=-1)
         logits = self.classifier(self.dropout(features))
