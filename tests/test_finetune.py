@@ -172,3 +172,29 @@ def test_base_accepts_head_overrides_only(tmp_path: Path):
     bad = _tiny_cfg("promoter", base=str(backbone), max_steps=4, model_overrides={"kmer": 4})
     with pytest.raises(GeneBertError, match="kmer"):
         finetune(bad, [train], [dev], tmp_path / "bad")
+
+
+def test_reverse_complement_training_gives_a_strand_symmetric_model(tmp_path: Path):
+    from genebert_tool.genome.sequences import reverse_complement
+    from genebert_tool.model.predictor import Predictor
+    from trainer.finetune import load_task_model, score_sequences
+
+    train = _toy_csv(tmp_path / "train.csv", 400, 0, motif="GATTACAG")
+    dev = _toy_csv(tmp_path / "dev.csv", 100, 1, motif="GATTACAG")
+    out = tmp_path / "rc"
+    summary = finetune(_tiny_cfg("tfbs", reverse_complement=True), [train], [dev], out)
+    assert summary["dev_metrics"]["auc"] > 0.8
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["strand_average"] is True
+    seqs = ["ACGTTGCAGATTACAGTTTTACGCGATATATCGCGCATGC", "TTTTTTTTTTGGGGGGGGGGCCCCCAAAAATTTTTGGGGG"]
+    rc = [reverse_complement(s) for s in seqs]
+    pred = Predictor.from_pretrained(out, device="cpu")
+    assert np.allclose(pred.predict(seqs), pred.predict(rc), atol=1e-6)
+    model, tok = load_task_model(out)
+    a = score_sequences(model, tok, seqs, max_len=40)
+    assert np.allclose(a, score_sequences(model, tok, rc, max_len=40), atol=1e-6)
+    assert np.allclose(a, pred.predict(seqs), atol=1e-5)
+    model.config.strand_average = False  # one strand only: no longer symmetric
+    assert not np.allclose(score_sequences(model, tok, seqs, max_len=40), score_sequences(model, tok, rc, max_len=40))
+    with pytest.raises(ValueError, match="strand"):
+        FinetuneConfig(task="splice", reverse_complement=True).validate()

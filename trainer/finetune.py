@@ -87,6 +87,9 @@ class FinetuneConfig:
     time_budget_s: float | None = None
     max_len: int | None = None
     region_cache_dir: str | None = None
+    # strand-symmetric tasks (TF binding): train on a seeded 50% of examples reverse-complemented per
+    # batch, and save a model that averages its probability over both strands (config.strand_average)
+    reverse_complement: bool = False
     # data (see trainer.datasets.DataSettings)
     dev_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -115,6 +118,8 @@ class FinetuneConfig:
             raise ValueError(f"modality must be 'seq' or 'seq+region', got {self.modality!r}")
         if self.selection not in (None, "mcc", "auc", "accuracy", "pr_auc"):
             raise ValueError(f"selection must be mcc, auc, accuracy or pr_auc, got {self.selection!r}")
+        if self.reverse_complement and self.task == "splice":
+            raise ValueError("reverse_complement does not apply to splice sites (donor/acceptor are strand-specific)")
         if self.batch_size < 1 or self.lr <= 0:
             raise ValueError("batch_size must be >= 1 and lr > 0")
 
@@ -192,7 +197,21 @@ def score_sequences(
     batch_size: int = 256,
 ) -> np.ndarray:
     """Probabilities (n, num_labels) float32: sigmoid per output (binary / multi-task) or softmax
-    (splice). ``region``: (n, n_regions, n_tfs) for ``seq+region`` models, else None."""
+    (splice). ``region``: (n, n_regions, n_tfs) for ``seq+region`` models, else None. Models with
+    ``config.strand_average`` give the mean over each sequence and its reverse complement (``region``
+    must then be ``(region_forward, region_reverse)``), as ``Predictor.predict`` does."""
+    if not getattr(model.config, "strand_average", False):
+        return _score_strand(model, tokenizer, sequences, max_len, region, batch_size)
+    from genebert_tool.genome.sequences import reverse_complement
+
+    fwd_region, rev_region = region if region is not None else (None, None)
+    fwd = _score_strand(model, tokenizer, sequences, max_len, fwd_region, batch_size)
+    rev = _score_strand(model, tokenizer, [reverse_complement(s) for s in sequences], max_len, rev_region, batch_size)
+    return (fwd + rev) / 2
+
+
+def _score_strand(model, tokenizer, sequences: Sequence[str], max_len: int, region: np.ndarray | None,
+                  batch_size: int) -> np.ndarray:
     import torch
 
     model.eval()
@@ -367,9 +386,16 @@ def finetune(
     problem = model.config.problem_type
     label_names = list(model.config.label_names)
 
-    # -- tokenise once; region matrices once (cached)
+    # -- tokenise once (both strands with reverse_complement); region matrices once (cached)
     enc = _tokenize(tokenizer, train.sequences, max_len)
     ids, mask, types = (torch.from_numpy(enc[k]) for k in ("input_ids", "attention_mask", "token_type_ids"))
+    if cfg.reverse_complement:
+        from genebert_tool.genome.sequences import reverse_complement
+
+        train_rc = [reverse_complement(s) for s in train.sequences]
+        enc_rc = _tokenize(tokenizer, train_rc, max_len)
+        ids_rc, mask_rc = torch.from_numpy(enc_rc["input_ids"]), torch.from_numpy(enc_rc["attention_mask"])
+        model.config.strand_average = True
     y = torch.from_numpy(train.labels)
     if problem == "multi_label_classification":
         y = y.reshape(len(train), -1).float()  # (n, num_labels); -100 stays -100 (ignored)
@@ -378,6 +404,10 @@ def finetune(
         cache = cfg.region_cache_dir or str(Path(os.environ.get("GENEBERT_CACHE", Path.home() / ".cache" / "genebert")) / "region")
         region_train = region_matrices(train.sequences, model.config, cache_dir=cache)
         region_dev = region_matrices(dev.sequences, model.config, cache_dir=cache)
+        if cfg.reverse_complement:
+            region_train_rc = region_matrices(train_rc, model.config, cache_dir=cache)
+            region_dev = (region_dev, region_matrices([reverse_complement(s) for s in dev.sequences], model.config,
+                                                      cache_dir=cache))
 
     n = len(train)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
@@ -416,9 +446,16 @@ def finetune(
                 perm, cursor = torch.randperm(n, generator=gen), 0
             idx = perm[cursor : cursor + cfg.batch_size]
             cursor += cfg.batch_size
+            batch_ids, batch_mask = ids[idx], mask[idx]
             rm = None if region_train is None else torch.from_numpy(np.ascontiguousarray(region_train[idx.numpy()]))
+            if cfg.reverse_complement:  # a seeded half of the batch on the other strand
+                flip = torch.rand(len(idx), generator=gen) < 0.5
+                batch_ids = torch.where(flip[:, None], ids_rc[idx], batch_ids)
+                batch_mask = torch.where(flip[:, None], mask_rc[idx], batch_mask)
+                if rm is not None:
+                    rm = torch.where(flip[:, None, None], torch.from_numpy(region_train_rc[idx.numpy()]), rm)
             model.train()
-            loss = model(ids[idx], mask[idx], types[idx], region_matrix=rm, labels=y[idx]).loss
+            loss = model(batch_ids, batch_mask, types[idx], region_matrix=rm, labels=y[idx]).loss
             # backward, clip (a few bad batches must not blow up the small model), step
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

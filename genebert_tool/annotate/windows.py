@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from genebert_tool.genome.sequences import reverse_complement  # re-exported: annotate code imports it from here
+
 Fetch = Callable[[str, int, int], str]
 """``fetch(chrom, start, end) -> str``: upper-case sequence, N-padded outside the contig."""
 
@@ -29,12 +31,6 @@ def centred_window(start: int, end: int, length: int) -> tuple[int, int]:
     return lo, lo + length
 
 
-_COMPLEMENT = str.maketrans("ACGTNRYKMSWBDHVacgtnrykmswbdhv", "TGCANYRMKSWVHDBtgcanyrmkswvhdb")
-
-
-def reverse_complement(seq: str) -> str:
-    """Reverse complement, IUPAC-aware (R<->Y, K<->M, B<->V, D<->H; S, W, N unchanged)."""
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def stranded_window(start: int, end: int, length: int, strand: str = "+") -> tuple[int, int]:

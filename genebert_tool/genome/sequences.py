@@ -31,6 +31,13 @@ NEITHER, DONOR, ACCEPTOR = 0, 1, 2
 SPLICE_LABELS = ("neither", "donor", "acceptor")
 _UCI_CLASSES = {"N": NEITHER, "EI": DONOR, "IE": ACCEPTOR}
 
+_COMPLEMENT = str.maketrans("ACGTUNRYKMSWBDHVacgtunrykmswbdhv", "TGCAANYRMKSWVHDBtgcaanyrmkswvhdb")
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement, IUPAC-aware (R<->Y, K<->M, B<->V, D<->H; S, W, N unchanged; U -> A)."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
 
 @dataclass(frozen=True)
 class LabelledSequence:

@@ -66,7 +66,8 @@ class GeneBertConfig(PretrainedConfig):
     projected region embedding), ``window_bp`` (input length in bp the task model was trained on),
     ``max_seq_len`` (tokens incl. [CLS]/[SEP]), ``classifier_dropout``, ``classifier_pooling`` ("cls":
     BERT's pooler over [CLS], as in the paper; "mean": the mean of the last hidden states over the
-    non-padding tokens), ``model_name``, ``model_version``.
+    non-padding tokens), ``strand_average`` (strand-symmetric tasks such as TF binding: a probability is
+    the mean over the sequence and its reverse complement), ``model_name``, ``model_version``.
     """
 
     model_type = "genebert"
@@ -117,6 +118,7 @@ class GeneBertConfig(PretrainedConfig):
     max_seq_len: int = 512
     classifier_dropout: float | None = None
     classifier_pooling: str = "cls"
+    strand_average: bool = False
     model_name: str = ""
     model_version: str = ""
 

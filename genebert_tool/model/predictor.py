@@ -143,12 +143,22 @@ class Predictor:
 
     @torch.inference_mode()
     def predict(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        """Probabilities ``(n, len(output_names))`` float32, rows in input order."""
+        """Probabilities ``(n, len(output_names))`` float32, rows in input order. Models trained with
+        ``strand_average`` return the mean over each sequence and its reverse complement."""
         if isinstance(sequences, str):
             raise TypeError("predict takes a list of sequences, not one string")
         n_out = len(self.output_names)
         if len(sequences) == 0:
             return np.zeros((0, n_out), dtype=np.float32)
+        probs = self._predict_strand(sequences, batch_size)
+        if getattr(self.config, "strand_average", False):
+            from genebert_tool.genome.sequences import reverse_complement
+
+            reverse = self._predict_strand([reverse_complement(s) for s in sequences], batch_size)
+            probs = (probs + reverse) / 2
+        return probs
+
+    def _predict_strand(self, sequences: Sequence[str], batch_size: int) -> np.ndarray:
         chunks = []
         for start in range(0, len(sequences), batch_size):
             batch = list(sequences[start : start + batch_size])
