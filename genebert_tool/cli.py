@@ -218,10 +218,12 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 
 
 @main.command("finetune")
-@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice"]), required=True, help="Task head to train.")
+@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "risk"]), required=True,
+              help="Task head to train; risk = a variant classifier on the task models' ALT-REF deltas.")
 @click.option("--train", "train_files", multiple=True, required=True, metavar="FILE",
               help="Training file (repeatable; quoted globs allowed). GUE .csv, DeepBind *_AC.seq.gz "
-                   "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused.")
+                   "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused. "
+                   "risk: one labelled VCF (plain or .gz).")
 @click.option("--dev", "dev_files", multiple=True, metavar="FILE",
               help="Dev file(s) for early stopping/selection. Default: a seeded held-out part of --train "
                    "(UCI splice: stratified train/dev/test, recorded in split.json).")
@@ -235,10 +237,58 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 @click.option("--seed", type=int, default=None, help="Overrides the config's seed.")
 @click.option("--register", "register_as", default=None, metavar="NAME",
               help="Also record the model in pretrained/manifest.json under NAME (copies it there).")
+@click.option("--fasta", default=None, type=click.Path(dir_okay=False),
+              help="risk (required): reference FASTA of the --train VCF (plain, bgzip or gzip).")
+@click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
+              help="risk: real coordinate of the first base of a --fasta record (FASTA pieces); repeatable.")
+@click.option("--model", "risk_models", multiple=True, metavar="NAME|DIR",
+              help="risk: task model whose ALT-REF deltas are features (repeatable). "
+                   "Default: genebert-promoter, genebert-tfbs, genebert-splice.")
+@click.option("--label-field", default=None, metavar="KEY",
+              help="risk: INFO key of the label (default CLNSIG): ClinVar P/LP -> 1, B/LB -> 0, or 0/1; "
+                   "anything else goes to rejects.tsv.")
+@click.option("--cv-folds", type=click.IntRange(2), default=None, help="risk: stratified CV folds (default 5).")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @_library_errors
-def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, out_dir):
-    """Fine-tune a task model with early stopping on dev; refuses to save a one-class predictor."""
+def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, fasta, genome_offsets,
+                 risk_models, label_field, cv_folds, out_dir):
+    """Fine-tune a task model with early stopping on dev; refuses to save a one-class predictor.
+
+    \b
+    --task risk trains a logistic regression on the task models' ALT-REF deltas of labelled variants:
+      genebert finetune --task risk --train clinvar.vcf.gz --fasta hg38.fa -o runs/risk
+    """
+    risk_only = {"--fasta": fasta, "--genome-offset": genome_offsets, "--model": risk_models,
+                 "--label-field": label_field, "--cv-folds": cv_folds}
+    if task == "risk":
+        not_risk = {"--dev": dev_files, "--base": base, "--modality": modality, "--config": config_path,
+                    "--register": register_as}
+        given = [name for name, value in not_risk.items() if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)}: not for --task risk (a logistic regression on the task "
+                                   "models' deltas, cross-validated on --train)")
+        if fasta is None:
+            raise click.UsageError("--task risk needs --fasta (the reference genome of the --train VCF)")
+        train = _expand_inputs(train_files, "--train")
+        if len(train) != 1:
+            raise click.UsageError(f"--task risk takes one --train VCF (got {len(train)})")
+        from genebert_tool.genome.fasta import parse_offsets
+        from trainer.risk import DEFAULT_FOLDS, LABEL_FIELD, train_risk
+
+        s = train_risk(train[0], fasta, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
+                       genome_offsets=parse_offsets(genome_offsets) or None, folds=cv_folds or DEFAULT_FOLDS,
+                       seed=0 if seed is None else seed)
+        m = s["cv_metrics"]
+        click.echo(f"{out_dir}: {s['n_train']} labelled variants ({s['n_per_class'][1]} pathogenic, "
+                   f"{s['n_per_class'][0]} benign), {s['n_rejected']} rejected (rejects.tsv); C={m['c_final']:g}; "
+                   f"{m['folds']}-fold nested cv auc={m['auc']:.4f} pr_auc={m['pr_auc']:.4f} mcc={m['mcc']:.4f}",
+                   err=True)
+        for warning in s["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
+        return
+    given = [name for name, value in risk_only.items() if value]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: only for --task risk")
     from trainer.finetune import FinetuneConfig, finetune
 
     cfg = FinetuneConfig.from_json(config_path) if config_path else FinetuneConfig()
@@ -272,23 +322,44 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 @click.option("--baselines-train", "baselines_train", multiple=True, metavar="FILE",
               help="Baseline training file(s) instead of the model's recorded ones (repeatable; globs allowed). "
                    "DeepBind _B test folds are refused.")
+@click.option("--ablations", is_flag=True,
+              help="Also re-run the model's own fine-tuning (its finetune_config.json and split.json) once per "
+                   "ablation: no pre-training, the other modality, a no-SRM backbone; each scored on the same rows. "
+                   "CPU-expensive: one full fine-tuning run per ablation.")
+@click.option("--no-srm-base", "no_srm_base", default=None, metavar="MODEL",
+              help="With --ablations: backbone (directory or registered name) pre-trained with use_srm=false, "
+                   "for the no-srm ablation. Without it that ablation is reported as skipped.")
+@click.option("--ablation-budget", "ablation_budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="With --ablations: time budget of each ablation run, instead of the "
+                                      "model's recorded time_budget_s.")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for metrics.json, report.md, roc.png, pr.png.")
+              help="Directory for metrics.json, report.md, roc.png, pr.png (and ablations/<name>/ models).")
 @_library_errors
-def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, out_dir):
+def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, ablations, no_srm_base, ablation_budget,
+                 out_dir):
     """Score a task model on labelled data: metrics.json, report.md, ROC and PR curves."""
     from trainer.evaluate import evaluate_model
 
     if baselines_train and not baselines:
         raise click.UsageError("--baselines-train needs --baselines")
+    if (no_srm_base is not None or ablation_budget is not None) and not ablations:
+        raise click.UsageError("--no-srm-base and --ablation-budget need --ablations")
     m = evaluate_model(model, task, _expand_inputs(data_files, "--data"), out_dir, split=split, baselines=baselines,
-                       baselines_train=_expand_inputs(baselines_train, "--baselines-train") or None)
+                       baselines_train=_expand_inputs(baselines_train, "--baselines-train") or None,
+                       ablations=ablations, no_srm_base=no_srm_base, ablation_time_budget_s=ablation_budget,
+                       log=lambda text: click.echo(text, err=True))
     line = lambda r: f"n={r['n']} accuracy={r['accuracy']:.4f} auc={r['auc']:.4f} pr_auc={r['pr_auc']:.4f} mcc={r['mcc']:.4f}"  # noqa: E731
     click.echo(f"{out_dir}: {line(m)}", err=True)
     for key, value in m.get("baselines", {}).items():  # {name: metrics} or {output: {name: metrics}}
         rows = {key: value} if "n" in value else {f"{key} {name}": r for name, r in value.items()}
         for label, r in rows.items():
             click.echo(f"  baseline {label}: {line(r)}", err=True)
+    for name, r in m.get("ablations", {}).items():
+        if "n" in r:
+            click.echo(f"  ablation {name}: {line(r)} ({r['steps_run']} steps, {r['stop_reason']})", err=True)
+        else:
+            why = "same as the model" if r.get("same_as_model") else r.get("skipped") or f"failed: {r.get('failed')}"
+            click.echo(f"  ablation {name}: {why}", err=True)
 
 
 # ---- annotate (issue 5) ------------------------------------------------------------------

@@ -16,6 +16,11 @@ the model was trained on (the recorded train part of its training files, or ``ba
 scored on exactly the rows the model was scored on: ``metrics["baselines"]`` is ``{name: metrics}``,
 or ``{output: {name: metrics}}`` for several DeepBind evaluation files (one fit per experiment).
 
+With ``ablations=True`` the model's own fine-tuning is re-run with one thing changed (no
+pre-training, the other modality, a backbone pre-trained without the SRM loss; see
+``trainer.ablations``), each arm saved under ``ablations/<name>/`` and scored on exactly the rows
+the model was scored on: ``metrics["ablations"]`` is ``{name: metrics or the reason it was not run}``.
+
 Predictions come from ``Predictor`` (the same code path ``genebert annotate`` uses). A model that
 predicts one class for every input is refused (``OneClassPredictionError``).
 """
@@ -25,7 +30,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +178,8 @@ def write_report(metrics: dict, out_dir: str | os.PathLike) -> Path:
                           f"ours {pm['ours']:.4f}, DeepBind {pm['DeepBind']:.4f}, DeepBind* {pm['DeepBind*']:.4f}."]
     if metrics.get("baselines"):
         lines += _baseline_table(metrics)
+    if metrics.get("ablations"):
+        lines += _ablation_table(metrics)
     lines += ["", "Curves: `roc.png`, `pr.png`. Threshold 0.5 (binary) / argmax (multi-class).", ""]
     path = out / "report.md"
     tmp = out / ".report.md.tmp"
@@ -201,6 +208,33 @@ def _baseline_table(metrics: dict) -> list[str]:
     else:
         lines.append(f"| {model} | {row(metrics)}")
         lines += [f"| {name} | {row(m)}" for name, m in base.items()]
+    return lines
+
+
+def _ablation_table(metrics: dict) -> list[str]:
+    """report.md rows: the model, then each ablation arm (or why it was not run), on the same rows."""
+    setup = metrics.get("ablation_setup", {})
+    trained = setup.get("model_training", {})
+    key = trained.get("selection_metric") or next(
+        (r["dev"]["selection_metric"] for r in metrics["ablations"].values() if "dev" in r), "mcc")
+    budget = setup.get("time_budget_s")
+    lines = ["", "## Ablations (same evaluation rows)", "",
+             "Each arm re-runs the model's own fine-tuning (`finetune_config.json`) on its recorded train/dev "
+             f"files with one thing changed; time budget per run: {f'{budget:g} s' if budget else 'none'}. "
+             "Models under `ablations/<name>/`.", "",
+             f"| arm | changed | n | accuracy | auc | pr_auc | mcc | dev {key} | steps | stop |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    dev = lambda v: f"{v:.4f}" if isinstance(v, float) else "–"  # noqa: E731
+    row = lambda m: f"{m['n']} | {m['accuracy']:.4f} | {m['auc']:.4f} | {m['pr_auc']:.4f} | {m['mcc']:.4f}"  # noqa: E731
+    lines.append(f"| {metrics.get('model_name', 'model')} | – | {row(metrics)} | {dev(trained.get('dev'))} | "
+                 f"{trained.get('steps_run', '–')} | {trained.get('stop_reason', '–')} |")
+    for name, r in metrics["ablations"].items():
+        if "n" in r:
+            lines.append(f"| {name} | {r['changed']} | {row(r)} | {dev(r['dev'].get(key))} | {r['steps_run']} | {r['stop_reason']} |")
+        else:
+            why = "same as the model: " + r["reason"] if r.get("same_as_model") else (
+                f"skipped: {r['skipped']}" if "skipped" in r else f"failed: {r.get('failed', '?')}")
+            lines.append(f"| {name} | {r['changed']} | – | – | – | – | – | – | – | {why} |")
     return lines
 
 
@@ -262,6 +296,10 @@ def evaluate_model(
     baselines: bool = False,
     baselines_train: Sequence[str | os.PathLike] | None = None,
     cnn_options: dict | None = None,
+    ablations: bool = False,
+    no_srm_base: str | None = None,
+    ablation_time_budget_s: float | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> dict:
     """Evaluate a task model (directory or registered name) on labelled files; write the outputs.
 
@@ -274,6 +312,12 @@ def evaluate_model(
     ``baselines``: also fit and score the baselines (see the module docstring); ``baselines_train``
     overrides their training files (DeepBind ``_B`` files are refused); ``cnn_options`` go to
     ``trainer.cnn.CnnBaseline`` (e.g. ``{"epochs": 2}``).
+
+    ``ablations``: also re-run the model's recorded fine-tuning once per ablation (see the module
+    docstring); ``no_srm_base`` is the backbone pre-trained with ``use_srm=False`` for the
+    ``no-srm`` arm (skipped, and reported so, without one); ``ablation_time_budget_s`` replaces each
+    arm's recorded ``time_budget_s``. ``log`` receives one line per step of that work (the CLI
+    sends them to stderr).
     """
     from genebert_tool.model.predictor import Predictor
 
@@ -288,6 +332,13 @@ def evaluate_model(
         raise ModelError(f"{model_dir}: a {predictor.task!r} model, not a {task!r} model")
     split_record, ft_cfg = _recorded_split(predictor.model_dir)
     seed = int(ft_cfg.get("seed", 0))
+    plan = None
+    if ablations:  # checked before anything is scored or trained: a bad option costs nothing
+        from trainer.ablations import plan_ablations
+
+        if predictor.model_dir is None:
+            raise InputError(f"cannot re-run ablations: {model_dir} is not a model directory")
+        plan = plan_ablations(predictor.model_dir, task, no_srm_base=no_srm_base, time_budget_s=ablation_time_budget_s)
 
     datasets: list[TaskData] = []
     for path in files:
@@ -307,10 +358,9 @@ def evaluate_model(
     if task != "tfbs" and len(datasets) > 1:
         datasets = [_concat_same(datasets)]
 
-    window = int(predictor.window_bp or 0)
-    cropped = any(len(x) > window for d in datasets for x in d.sequences) if window else False
-    probs = [predictor.predict(center_crop(d.sequences, window), batch_size=batch_size) for d in datasets]
+    probs, cropped = _predict(predictor, datasets, batch_size)
     metrics, curves = evaluate_predictions(task, datasets, probs, predictor.output_names)
+    window = int(predictor.window_bp or 0)
     header = {
         "model": str(model_dir),
         "model_name": predictor.model_name,
@@ -349,9 +399,34 @@ def evaluate_model(
         train_sets = baseline_training_data(task, train_files, split_record, ft_cfg)
         metrics["baselines"] = _score_baselines(task, datasets, train_sets, seed=seed, cnn_options=cnn_options)
         metrics["baselines_train"] = "; ".join(f"{d.description}: {len(d)} rows" for d in train_sets.values())
+    if plan is not None:
+        from trainer.ablations import run_ablations
+
+        def score(arm_dir: Path) -> tuple[dict, dict]:
+            # the model's scoring path: Predictor, centre crop to the arm's window, same metric function
+            arm = Predictor.from_pretrained(arm_dir, device="cpu")
+            return evaluate_predictions(task, datasets, _predict(arm, datasets, batch_size)[0], arm.output_names)
+
+        log = log or (lambda _: None)
+        log(plan.describe())
+        metrics["ablations"], arm_curves = run_ablations(plan, out_dir, score, log=log)
+        metrics["ablation_setup"] = {"train_files": plan.train_files, "dev_files": plan.dev_files,
+                                     "time_budget_s": plan.time_budget_s, "runs": len(plan.runs),
+                                     "model_training": plan.model_training}
+        if len(curves) == 1:  # one binary output: the arms' curves fit in the same plot
+            for name, c in arm_curves.items():
+                curves.update({f"{label} [{name}]": yc for label, yc in c.items()})
     write_curves(curves, out_dir, title=f"{predictor.model_name} ({task})")
     write_report(metrics, out_dir)
     return metrics
+
+
+def _predict(predictor, datasets: list[TaskData], batch_size: int) -> tuple[list[np.ndarray], bool]:
+    """Per-file probabilities ``(n_i, n_outputs)`` of ``predictor`` on its window-centred inputs, and
+    whether any input was longer than the window (and so centre-cropped)."""
+    window = int(predictor.window_bp or 0)
+    cropped = any(len(x) > window for d in datasets for x in d.sequences) if window else False
+    return [predictor.predict(center_crop(d.sequences, window), batch_size=batch_size) for d in datasets], cropped
 
 
 # ------------------------------------------------------------------ baselines on the same split
