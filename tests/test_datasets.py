@@ -121,3 +121,34 @@ def test_split_stratified_partition():
     joined = np.concatenate(parts)
     assert sorted(joined.tolist()) == list(range(100))
     assert Counter(labels[parts[1]].tolist()) == {0: 5, 1: 3, 2: 2}
+
+
+def test_several_files_are_split_each_on_its_own(tmp_path):
+    """UCI keeps its train/dev/test split (test never returned) when trained together with a GUE file;
+    select_split finds each file's own part of a per-file record."""
+    from trainer.datasets import file_split_record, load_finetune_data, load_labelled, select_split
+
+    rng = np.random.default_rng(0)
+    uci = tmp_path / "splice.data"
+    with open(uci, "w") as fh:
+        for i in range(60):
+            cls = ("EI", "IE", "N")[i % 3]
+            fh.write(f"{cls}, SEQ{i}, {''.join(rng.choice(list('ACGT'), 60))}\n")
+    gue = tmp_path / "gue.csv"
+    with open(gue, "w") as fh:
+        fh.write("sequence,label\n")
+        for i in range(40):
+            fh.write(f"{''.join(rng.choice(list('ACGT'), 100))},{i % 3}\n")
+    train, dev, record = load_finetune_data("splice", [str(uci), str(gue)])
+    assert record["kind"] == "per_file"
+    uci_rec = file_split_record(record, uci)
+    gue_rec = file_split_record(record, gue)
+    assert uci_rec["kind"] == "stratified_train_dev_test" and gue_rec["kind"] == "stratified_train_dev"
+    test_lines = set(uci_rec["lines"]["test"])
+    assert len(test_lines) == 6
+    used = {(src, line) for src, line in zip(train.sources + dev.sources, train.lines + dev.lines)}
+    assert not any((str(uci), line) in used for line in test_lines)
+    assert len(train) + len(dev) == 60 - 6 + 40
+    test_part = select_split(load_labelled("splice", str(uci)), record, "test")
+    assert sorted(test_part.lines) == sorted(test_lines)
+    assert len(select_split(load_labelled("splice", str(gue)), record, "dev")) == len(gue_rec["lines"]["dev"])

@@ -198,3 +198,16 @@ def test_reverse_complement_training_gives_a_strand_symmetric_model(tmp_path: Pa
     assert not np.allclose(score_sequences(model, tok, seqs, max_len=40), score_sequences(model, tok, rc, max_len=40))
     with pytest.raises(ValueError, match="strand"):
         FinetuneConfig(task="splice", reverse_complement=True).validate()
+
+
+def test_crop_bp_centre_crops_training_and_sets_the_window(tmp_path: Path):
+    train = _toy_csv(tmp_path / "train.csv", 300, 0)  # motif at 15..23 of 40 bp: inside the centre 30
+    dev = _toy_csv(tmp_path / "dev.csv", 100, 1)
+    out = tmp_path / "crop"
+    summary = finetune(_tiny_cfg("promoter", crop_bp=30), [train], [dev], out)
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["window_bp"] == 30 and saved["max_seq_len"] == 30 - 3 + 1 + 2
+    assert json.loads((out / "split.json").read_text())["crop_bp"] == 30
+    assert summary["dev_metrics"]["auc"] > 0.8
+    with pytest.raises(ValueError, match="crop_bp"):
+        FinetuneConfig(task="promoter", crop_bp=0).validate()

@@ -49,6 +49,7 @@ __all__ = [
     "deepbind_experiment",
     "deepbind_output_name",
     "deepbind_with_negatives",
+    "file_split_record",
     "is_deepbind_test_fold",
     "load_finetune_data",
     "load_labelled",
@@ -405,30 +406,59 @@ def load_finetune_data(
     if any(is_deepbind(p) for p in train):
         raise InputError("do not mix DeepBind files with other formats in one training run")
 
-    full = concat([load_labelled(task, p) for p in train], description=" + ".join(_basename(p) for p in train))
     if dev:
+        full = concat([load_labelled(task, p) for p in train], description=" + ".join(_basename(p) for p in train))
         dv = concat([load_labelled(task, p) for p in dev], description=" + ".join(_basename(p) for p in dev))
         record.update(kind="files")
         return full, dv, record
-    uci = len(train) == 1 and _basename(train[0]).removesuffix(".gz").endswith(".data")
-    if uci:
-        fr = (1 - s.dev_fraction - s.test_fraction, s.dev_fraction, s.test_fraction)
-        tr_i, dv_i, te_i = split_stratified(full.labels, seed=s.seed, fractions=fr)
-        record.update(
-            kind="stratified_train_dev_test",
-            fractions=list(fr),
-            lines={k: [full.lines[i] for i in v] for k, v in (("train", tr_i), ("dev", dv_i), ("test", te_i))},
-        )
-    else:
-        fr = (1 - s.dev_fraction, s.dev_fraction)
-        tr_i, dv_i = split_stratified(full.labels, seed=s.seed, fractions=fr)
-        record.update(kind="stratified_train_dev", fractions=list(fr),
-                      lines={"dev": [full.lines[i] for i in dv_i]})
+    # no --dev: each file is split on its own (UCI splice: train/dev/test; others: train/dev), so a
+    # file's held-out rows stay held out whatever it is trained with
+    parts = []
+    for path in train:
+        full = load_labelled(task, path)
+        tr_i, dv_i, file_record = _split_file(full, path, s)
+        parts.append((full.subset(tr_i, description=f"{full.description} [train part, seed {s.seed}]"),
+                      full.subset(dv_i, description=f"{full.description} [dev part, seed {s.seed}]")))
+        if len(train) == 1:
+            record.update(file_record)
+        else:
+            record.setdefault("per_file", {})[path] = file_record
+    if len(train) > 1:
+        record["kind"] = "per_file"
+    if len(parts) == 1:
+        return parts[0][0], parts[0][1], record
     return (
-        full.subset(tr_i, description=f"{full.description} [train part, seed {s.seed}]"),
-        full.subset(dv_i, description=f"{full.description} [dev part, seed {s.seed}]"),
+        concat([p[0] for p in parts], description=" + ".join(p[0].description for p in parts)),
+        concat([p[1] for p in parts], description=" + ".join(p[1].description for p in parts)),
         record,
     )
+
+
+def _split_file(full: TaskData, path: str, s: DataSettings) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(train rows, dev rows, split record) of one labelled file: UCI splice gets a stratified
+    train/dev/test split (the test lines are recorded, never returned), any other file train/dev."""
+    if _basename(path).removesuffix(".gz").endswith(".data"):
+        fr = (1 - s.dev_fraction - s.test_fraction, s.dev_fraction, s.test_fraction)
+        tr_i, dv_i, te_i = split_stratified(full.labels, seed=s.seed, fractions=fr)
+        lines = {k: [full.lines[i] for i in v] for k, v in (("train", tr_i), ("dev", dv_i), ("test", te_i))}
+        return tr_i, dv_i, {"kind": "stratified_train_dev_test", "fractions": list(fr), "lines": lines}
+    fr = (1 - s.dev_fraction, s.dev_fraction)
+    tr_i, dv_i = split_stratified(full.labels, seed=s.seed, fractions=fr)
+    return tr_i, dv_i, {"kind": "stratified_train_dev", "fractions": list(fr), "lines": {"dev": [full.lines[i] for i in dv_i]}}
+
+
+def file_split_record(split_record: dict | None, path: str | Path) -> dict | None:
+    """The part of a split record that describes ``path`` (matched by file name): the record itself
+    for a one-file split, the file's entry of a ``per_file`` split, else None."""
+    if not split_record:
+        return None
+    if split_record.get("kind") == "per_file":
+        for name, entry in split_record.get("per_file", {}).items():
+            if _basename(name) == _basename(path):
+                return entry
+        return None
+    files = split_record.get("train_files", [])
+    return split_record if any(_basename(f) == _basename(path) for f in files) or not files else None
 
 
 def select_split(data: TaskData, split_record: dict | None, part: str) -> TaskData:
@@ -438,6 +468,8 @@ def select_split(data: TaskData, split_record: dict | None, part: str) -> TaskDa
     """
     if part == "all":
         return data
+    if split_record and split_record.get("kind") == "per_file":
+        split_record = file_split_record(split_record, data.sources[0] if data.sources else "")
     if not split_record or "lines" not in split_record or part not in split_record["lines"]:
         raise InputError(f"the model records no {part!r} split for this data (use --split all)")
     wanted = set(split_record["lines"][part])

@@ -90,6 +90,9 @@ class FinetuneConfig:
     # strand-symmetric tasks (TF binding): train on a seeded 50% of examples reverse-complemented per
     # batch, and save a model that averages its probability over both strands (config.strand_average)
     reverse_complement: bool = False
+    # centre-crop every train/dev sequence longer than this (e.g. 60: GUE splice 400 bp windows cut to
+    # the UCI splice window; the site stays at the same offset); the model's window is then crop_bp
+    crop_bp: int | None = None
     # data (see trainer.datasets.DataSettings)
     dev_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -120,6 +123,8 @@ class FinetuneConfig:
             raise ValueError(f"selection must be mcc, auc, accuracy or pr_auc, got {self.selection!r}")
         if self.reverse_complement and self.task == "splice":
             raise ValueError("reverse_complement does not apply to splice sites (donor/acceptor are strand-specific)")
+        if self.crop_bp is not None and self.crop_bp < 1:
+            raise ValueError(f"crop_bp must be >= 1, got {self.crop_bp}")
         if self.batch_size < 1 or self.lr <= 0:
             raise ValueError("batch_size must be >= 1 and lr > 0")
 
@@ -374,6 +379,12 @@ def finetune(
 
     # -- data: train/dev (and the split record) from files; DeepBind _B refused inside
     train, dev, split_record = load_finetune_data(cfg.task, [str(p) for p in train_files], [str(p) for p in dev_files], cfg.data_settings())
+    if cfg.crop_bp:
+        from trainer.evaluate import center_crop
+
+        train.sequences = center_crop(train.sequences, cfg.crop_bp)
+        dev.sequences = center_crop(dev.sequences, cfg.crop_bp)
+        split_record["crop_bp"] = cfg.crop_bp
     window_bp = max(len(s) for s in train.sequences)
     model_k = (cfg.model_overrides or {}).get("kmer", 6)
     max_len = cfg.max_len or (max(max(len(s) for s in train.sequences + dev.sequences) - model_k + 1, 1) + 2)
