@@ -42,6 +42,7 @@ from trainer.datasets import (
     deepbind_experiment,
     deepbind_output_name,
     deepbind_with_negatives,
+    file_split_record,
     is_deepbind,
     is_deepbind_test_fold,
     load_labelled,
@@ -471,9 +472,10 @@ def baseline_training_data(task: str, files: Sequence[str], split_record: dict |
     parts = []
     for path in files:
         d = load_labelled(task, path)
-        lines = (split_record or {}).get("lines", {}) if Path(path).name in recorded else {}
+        own = file_split_record(split_record, path) if Path(path).name in recorded else None
+        lines = (own or {}).get("lines", {})
         if "train" in lines:
-            d = select_split(d, split_record, "train")
+            d = select_split(d, own, "train")
         elif "dev" in lines:  # train/dev split: train = every row the model did not hold out
             held_out = set(lines["dev"])
             d = d.subset([i for i, line in enumerate(d.lines) if line not in held_out],
