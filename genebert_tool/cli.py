@@ -390,6 +390,8 @@ def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, abl
                    "(largest |ALT-REF| kept).")
 @click.option("--both-strands", is_flag=True,
               help="VCF: also score reverse-complemented windows (keeps the strand with the larger |ALT-REF|).")
+@click.option("--risk-model", type=click.Path(exists=True), default=None, metavar="DIR",
+              help="VCF: add INFO GENEBERT_RISK_P from a `finetune --task risk` classifier (same task models).")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
               help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, or 'none'.")
 @click.option("--batch-size", type=int, default=256, show_default=True, help="Windows per model forward pass.")
@@ -401,7 +403,8 @@ def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, abl
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
 def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
-                 splice_distance, both_strands, tracks, batch_size, workers, device, max_records, strict, quiet):
+                 splice_distance, both_strands, risk_model, tracks, batch_size, workers, device, max_records, strict,
+                 quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
 
     \b
@@ -420,7 +423,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), splice_distance=splice_distance,
         both_strands=both_strands, batch_size=batch_size,
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
-        progress=not quiet,
+        progress=not quiet, risk_model=risk_model,
     )
     summary = annotate(options)
     if not quiet:

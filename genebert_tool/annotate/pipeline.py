@@ -56,6 +56,7 @@ class AnnotateOptions:
     max_records: int | None = None
     tracks: tuple[str, ...] = ("bigwig", "bed6")
     progress: bool = True
+    risk_model: str | None = None  # VCF: a `finetune --task risk` directory -> INFO GENEBERT_RISK_P
 
 
 @dataclass
@@ -121,6 +122,8 @@ def validate(options: AnnotateOptions) -> str:
         raise InputError(f"--splice-distance must be >= 0 (got {options.splice_distance})")
     if options.splice_distance and fmt != "vcf":
         raise InputError("--splice-distance applies to VCF input (BED/FASTA splice scoring is per position already)")
+    if options.risk_model and fmt != "vcf":
+        raise InputError("--risk-model scores variants: it needs VCF input")
     if options.both_strands and fmt != "vcf":
         raise InputError("--both-strands applies to VCF input (BED rows use their strand column)")
     if options.max_records is not None and options.max_records <= 0:

@@ -8,6 +8,9 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
 * ``GENEBERT_RISK`` (Number=A) -- the combined risk per ALT (``annotate.risk``), ``.`` if not scored;
   ``GENEBERT_RISK_OUTPUT`` (Number=A) -- the output it comes from.
 * ``GENEBERT_SKIP=ALLELE|REASON,...`` -- ALTs not scored; REASON is one of ``SKIP_CODES``' values.
+* ``GENEBERT_RISK_P`` (Number=A, only with ``--risk-model DIR``) -- the probability that the ALT is
+  pathogenic under a classifier trained by ``genebert finetune --task risk`` on these deltas
+  (``annotate.risk_classifier``); it must have been trained on the same task models.
 
 Windows: ``annotate.windows.variant_windows`` (substitution; indels re-centred and trimmed). Splice
 models score the window centred on the variant, or with ``--splice-distance d`` every window pair
@@ -56,8 +59,8 @@ def skip_code(reason: str) -> str:
     return SKIP_CODES.get(reason) or info_safe(reason.upper().replace(" ", "_"))
 
 
-def header_lines(options: AnnotateOptions, models: list[ScoringModel]) -> list[str]:
-    """The ``##`` lines added to the output header."""
+def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifier=None) -> list[str]:
+    """The ``##`` lines added to the output header (``classifier``: a ``RiskClassifier`` or None)."""
     from genebert_tool import __version__
 
     codes = ", ".join(sorted(set(SKIP_CODES.values())))
@@ -81,6 +84,16 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel]) -> list[s
             f'##genebert_model=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
             f'ScanDistance={m.scan_distance},Outputs="{"|".join(m.columns)}">'
         )
+    if classifier is not None:
+        auc = classifier.cv_metrics.get("auc")
+        path = info_safe(str(options.risk_model)).replace('"', "_")
+        lines += [
+            '##INFO=<ID=GENEBERT_RISK_P,Number=A,Type=Float,Description="Probability that the ALT is pathogenic '
+            "under the GeneBERT risk classifier (logistic regression on the GENEBERT deltas and their absolute "
+            'values, trained on labelled variants; see ##genebert_risk_model; . = not scored)">',
+            f'##genebert_risk_model=<Path="{path}",C={classifier.c:g},'
+            f'NTrain={classifier.extra.get("n_train", ".")},CvAuc={"." if auc is None else f"{auc:.4f}"}>',
+        ]
     return lines
 
 
@@ -161,6 +174,14 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
     columns = [c for m in models for c in m.columns]
     out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
     spooled = _spool_python_stdin(options.input)
+    classifier = None
+    if options.risk_model:
+        from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures, feature_names, model_identity
+        from genebert_tool.annotate.risk_classifier import risk_features
+
+        classifier = RiskClassifier.from_dir(options.risk_model)  # fail before any output on a mismatch:
+        classifier.check(RiskFeatures(np.zeros((0, 2 * len(columns))), feature_names(columns),
+                                      [model_identity(m) for m in models], options.both_strands))
     vf = vcf_reader.open_vcf(spooled or options.input)
     try:
         header_text = str(vf.header)
@@ -168,7 +189,7 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
         with contextlib.ExitStack() as stack:
             bar = stack.enter_context(progress_bar(options, "records"))
             fetcher = stack.enter_context(WindowFetcher(genome, options.workers))
-            writer = stack.enter_context(VcfWriter(out_path, header_text, header_lines(options, models)))
+            writer = stack.enter_context(VcfWriter(out_path, header_text, header_lines(options, models, classifier)))
             sites = itertools.islice(vcf_reader.iter_vcf(vf, genome), options.max_records)
             index = 0
             for chunk in _site_chunks(sites, options.chunk_windows, n_windows(models, options.both_strands)):
@@ -179,6 +200,9 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
                 delta = deltas(ref, alt)
                 if len(variants):
                     risk, which = combined_risk(delta)
+                    if classifier is not None:
+                        risk_p = classifier.predict_proba(risk_features(delta, models,
+                                                                        both_strands=options.both_strands))
                 k = 0
                 for site in chunk:
                     index += 1
@@ -193,16 +217,20 @@ def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: A
                     info: list[tuple[str, str | None]] = []
                     n_alts = len(record.alts or ())
                     if site.variants:
-                        entries, risks, risk_out = [], ["."] * n_alts, ["."] * n_alts
+                        entries, risks, risk_out, risk_ps = [], ["."] * n_alts, ["."] * n_alts, ["."] * n_alts
                         for v in site.variants:
                             for j, col in enumerate(columns):
                                 entries.append(f"{info_safe(v.alt)}|{col}|{_f4(ref[k, j])}|{_f4(alt[k, j])}"
                                                f"|{_f4(delta[k, j])}")
                             risks[v.allele_index - 1] = _f4(risk[k])
                             risk_out[v.allele_index - 1] = columns[int(which[k])]
+                            if classifier is not None:
+                                risk_ps[v.allele_index - 1] = _f4(risk_p[k])
                             k += 1
                         info += [("GENEBERT", ",".join(entries)), ("GENEBERT_RISK", ",".join(risks)),
                                  ("GENEBERT_RISK_OUTPUT", ",".join(risk_out))]
+                        if classifier is not None:
+                            info.append(("GENEBERT_RISK_P", ",".join(risk_ps)))
                         summary.scored += 1
                     if site.skips:
                         info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
