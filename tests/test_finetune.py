@@ -211,3 +211,10 @@ def test_crop_bp_centre_crops_training_and_sets_the_window(tmp_path: Path):
     assert summary["dev_metrics"]["auc"] > 0.8
     with pytest.raises(ValueError, match="crop_bp"):
         FinetuneConfig(task="promoter", crop_bp=0).validate()
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "examples").glob("finetune_*.json")), ids=lambda p: p.name)
+def test_example_configs_load_and_validate(path: Path):
+    cfg = FinetuneConfig.from_json(path)
+    cfg.validate()
+    assert cfg.model_name and cfg.seed == 0
