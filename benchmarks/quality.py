@@ -341,7 +341,12 @@ def fill_genebert_splice(section: dict, data: Path) -> None:
         return
     test = _splice_test_rows(data, section.get("seed", 0))
     split_file = resolve_model("genebert-splice") / "split.json"
-    model_test = set(json.loads(split_file.read_text())["lines"]["test"]) if split_file.exists() else None
+    model_test = None
+    if split_file.exists():
+        from trainer.datasets import file_split_record
+
+        record = file_split_record(json.loads(split_file.read_text()), "splice.data.gz")
+        model_test = set(record["lines"]["test"]) if record and "test" in record.get("lines", {}) else None
     if model_test != {r.line for r in test}:
         section["genebert_note"] = ("the `genebert-splice` model was trained on a different split; scoring it on "
                                     "this test part could count its training rows, so it is left out")
