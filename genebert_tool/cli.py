@@ -332,11 +332,14 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 @click.option("--ablation-budget", "ablation_budget", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="With --ablations: time budget of each ablation run, instead of the "
                                       "model's recorded time_budget_s.")
+@click.option("--output", "output", default=None, metavar="NAME|max",
+              help="Multi-output models: score this output against every data file (e.g. CTCFL_K562 for a CTCF "
+                   "set), or 'max' over outputs. Default: the output named like each file (TF_CellLine).")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for metrics.json, report.md, roc.png, pr.png (and ablations/<name>/ models).")
 @_library_errors
 def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, ablations, no_srm_base, ablation_budget,
-                 out_dir):
+                 output, out_dir):
     """Score a task model on labelled data: metrics.json, report.md, ROC and PR curves."""
     from trainer.evaluate import evaluate_model
 
@@ -347,7 +350,7 @@ def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, abl
     m = evaluate_model(model, task, _expand_inputs(data_files, "--data"), out_dir, split=split, baselines=baselines,
                        baselines_train=_expand_inputs(baselines_train, "--baselines-train") or None,
                        ablations=ablations, no_srm_base=no_srm_base, ablation_time_budget_s=ablation_budget,
-                       log=lambda text: click.echo(text, err=True))
+                       log=lambda text: click.echo(text, err=True), output=output)
     line = lambda r: f"n={r['n']} accuracy={r['accuracy']:.4f} auc={r['auc']:.4f} pr_auc={r['pr_auc']:.4f} mcc={r['mcc']:.4f}"  # noqa: E731
     click.echo(f"{out_dir}: {line(m)}", err=True)
     for key, value in m.get("baselines", {}).items():  # {name: metrics} or {output: {name: metrics}}

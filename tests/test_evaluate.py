@@ -113,3 +113,47 @@ def test_evaluate_baselines_refuses_b_fold(splice_model, tmp_path: Path):
                                     "-o", str(tmp_path / "refused")])
     assert res.exit_code != 0 and "test fold" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "refused" / "metrics.json").exists()
+
+
+def test_output_option_scores_a_chosen_column_of_a_multitask_model(tmp_path: Path):
+    """A data set without its own output (a GUE CSV, another TF) needs --output NAME or max."""
+    from tests.test_finetune import _toy_deepbind
+
+    files = [
+        _toy_deepbind(tmp_path / "TFA_K562_TFA_(x)_Lab_AC.seq.gz", 200, 0, "GGGCGGGGC"),
+        _toy_deepbind(tmp_path / "TFB_HepG2_TFB_Lab_AC.seq.gz", 200, 1, "TTGCGCAA"),
+    ]
+    cfg = FinetuneConfig(task="tfbs", model_overrides=dict(TINY), max_steps=60, eval_every=30, warmup_steps=4,
+                         batch_size=32, lr=3e-3, eval_batch_size=128, dev_fraction=0.2)
+    finetune(cfg, files, [], tmp_path / "mt")
+    # a test fold of a TF the model has no output for, bound sites carrying TFB's motif
+    import gzip
+
+    from trainer.shuffle import dinucleotide_shuffle
+
+    rng = np.random.default_rng(5)
+    other = tmp_path / "TFC_GM12878_TFC_Lab_B.seq.gz"
+    with gzip.open(other, "wt") as fh:
+        fh.write("FoldID\tEventID\tseq\tBound\n")
+        for i in range(60):
+            seq = list(rng.choice(list("ACGT"), size=50))
+            seq[5:13] = seq[30:38] = list("TTGCGCAA")
+            seq = "".join(seq)
+            fh.write(f"B\tseq_{i:05d}_peak\t{seq}\t1\n")
+            fh.write(f"B\tseq_{i:05d}_shuf\t{dinucleotide_shuffle(seq, rng)}\t0\n")
+    with pytest.raises(ModelError, match="--output"):
+        evaluate_model(tmp_path / "mt", "tfbs", other, tmp_path / "e0")
+    b = evaluate_model(tmp_path / "mt", "tfbs", other, tmp_path / "eb", output="TFB_HepG2")
+    a = evaluate_model(tmp_path / "mt", "tfbs", other, tmp_path / "ea", output="TFA_K562")
+    assert b["scored_output"] == "TFB_HepG2" and b["n"] == 120
+    assert b["auc"] > 0.8 and b["auc"] > a["auc"] + 0.1  # the right TF's output finds its motif
+    from trainer.evaluate import _output_scores
+
+    p = np.array([[0.1, 0.7], [0.9, 0.2]])
+    assert _output_scores(p, ["TFA_K562", "TFB_HepG2"], "x", "w", "max").tolist() == [0.7, 0.9]
+    with pytest.raises(ModelError, match="not an output"):
+        evaluate_model(tmp_path / "mt", "tfbs", other, tmp_path / "ex", output="CTCF_A549")
+    res = CliRunner().invoke(main, ["evaluate", "--model", str(tmp_path / "mt"), "--task", "tfbs", "--data", str(other),
+                                    "--output", "TFB_HepG2", "-o", str(tmp_path / "ecli")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "ecli" / "metrics.json").read_text())["scored_output"] == "TFB_HepG2"

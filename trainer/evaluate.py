@@ -240,12 +240,22 @@ def _ablation_table(metrics: dict) -> list[str]:
 
 
 # ------------------------------------------------------------------ evaluation
-def _output_column(output_names: list[str], wanted: str, where: str) -> int:
+def _output_scores(p: np.ndarray, output_names: list[str], wanted: str, where: str, output: str | None) -> np.ndarray:
+    """The column of ``p`` scored against one data set's labels: ``output`` when given (an output
+    name, or "max" for the largest probability over outputs), else the output named like the data
+    set (one-output models: their only output)."""
+    if output == "max":
+        return p.max(axis=1)
+    if output is not None:
+        if output not in output_names:
+            raise ModelError(f"--output {output!r} is not an output of the model (outputs: {', '.join(output_names)}, or max)")
+        return p[:, output_names.index(output)]
     if len(output_names) == 1:
-        return 0
+        return p[:, 0]
     if wanted in output_names:
-        return output_names.index(wanted)
-    raise ModelError(f"{where}: the model has no output {wanted!r} (outputs: {', '.join(output_names)})")
+        return p[:, output_names.index(wanted)]
+    raise ModelError(f"{where}: the model has no output {wanted!r} (outputs: {', '.join(output_names)}); "
+                     "choose one with --output NAME, or --output max")
 
 
 def _recorded_split(model_dir: Path | None) -> tuple[dict | None, dict]:
@@ -257,7 +267,7 @@ def _recorded_split(model_dir: Path | None) -> tuple[dict | None, dict]:
 
 
 def evaluate_predictions(task: str, datasets: list[TaskData], probs: list[np.ndarray], output_names: list[str], *,
-                         allow_one_class: bool = False) -> tuple[dict, dict]:
+                         allow_one_class: bool = False, output: str | None = None) -> tuple[dict, dict]:
     """Metrics + curves for per-file predictions. ``probs[i]``: (n_i, n_model_outputs).
 
     Returns (metrics dict, curves dict for ``write_curves``)."""
@@ -274,11 +284,11 @@ def evaluate_predictions(task: str, datasets: list[TaskData], probs: list[np.nda
     per: dict[str, dict] = {}
     for d, p in zip(datasets, probs):
         name = d.output_names[0]
-        col = _output_column(output_names, name, d.description)
-        m = compute_metrics(d.labels, p[:, col], task=task, allow_one_class=allow_one_class)
+        scores = _output_scores(p, output_names, name, d.description, output)
+        m = compute_metrics(d.labels, scores, task=task, allow_one_class=allow_one_class)
         m["data_description"] = d.description
         per[name] = m
-        curves[name] = (d.labels, p[:, col])
+        curves[name] = (d.labels, scores)
     if len(per) == 1:
         return next(iter(per.values())), curves
     mean = {k: float(np.mean([m[k] for m in per.values()])) for k in METRIC_KEYS if k != "n"}
@@ -301,6 +311,7 @@ def evaluate_model(
     no_srm_base: str | None = None,
     ablation_time_budget_s: float | None = None,
     log: Callable[[str], None] | None = None,
+    output: str | None = None,
 ) -> dict:
     """Evaluate a task model (directory or registered name) on labelled files; write the outputs.
 
@@ -319,6 +330,10 @@ def evaluate_model(
     ``no-srm`` arm (skipped, and reported so, without one); ``ablation_time_budget_s`` replaces each
     arm's recorded ``time_budget_s``. ``log`` receives one line per step of that work (the CLI
     sends them to stderr).
+
+    ``output``: score this output of a multi-output model against every data set (e.g. a TF without
+    its own output: ``CTCFL_K562`` for a CTCF set), or "max" (largest probability over outputs);
+    default: the output named like each data set.
     """
     from genebert_tool.model.predictor import Predictor
 
@@ -360,7 +375,11 @@ def evaluate_model(
         datasets = [_concat_same(datasets)]
 
     probs, cropped = _predict(predictor, datasets, batch_size)
-    metrics, curves = evaluate_predictions(task, datasets, probs, predictor.output_names)
+    if output is not None and task == "splice":
+        raise InputError("--output applies to promoter/TFBS models, not to splice")
+    metrics, curves = evaluate_predictions(task, datasets, probs, predictor.output_names, output=output)
+    if output is not None:
+        metrics["scored_output"] = output
     window = int(predictor.window_bp or 0)
     header = {
         "model": str(model_dir),
@@ -406,7 +425,8 @@ def evaluate_model(
         def score(arm_dir: Path) -> tuple[dict, dict]:
             # the model's scoring path: Predictor, centre crop to the arm's window, same metric function
             arm = Predictor.from_pretrained(arm_dir, device="cpu")
-            return evaluate_predictions(task, datasets, _predict(arm, datasets, batch_size)[0], arm.output_names)
+            return evaluate_predictions(task, datasets, _predict(arm, datasets, batch_size)[0], arm.output_names,
+                                        output=output)
 
         log = log or (lambda _: None)
         log(plan.describe())
