@@ -224,7 +224,8 @@ def _score_strand(model, tokenizer, sequences: Sequence[str], max_len: int, regi
     with torch.no_grad():
         for start in range(0, len(sequences), batch_size):
             enc = _tokenize(tokenizer, sequences[start : start + batch_size], max_len)
-            rm = None if region is None else torch.from_numpy(np.ascontiguousarray(region[start : start + batch_size]))
+            # a copy: the region cache is a read-only memmap, and torch wants writable arrays
+            rm = None if region is None else torch.from_numpy(np.array(region[start : start + batch_size], np.float32))
             logits = model(
                 torch.from_numpy(enc["input_ids"]),
                 torch.from_numpy(enc["attention_mask"]),
