@@ -39,6 +39,7 @@ import numpy as np
 from genebert_tool.errors import InputError, ModelError
 from trainer.datasets import (
     TaskData,
+    center_crop,
     deepbind_experiment,
     deepbind_output_name,
     deepbind_with_negatives,
@@ -50,7 +51,7 @@ from trainer.datasets import (
 )
 from trainer.metrics import METRIC_KEYS, compute_metrics
 
-__all__ = ["baseline_training_data", "center_crop", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
+__all__ = ["baseline_training_data", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
 
 PUBLISHED_AUCS = "tfbs/deepbind_published_aucs_encode.csv"
 _SPLICE = ("neither", "donor", "acceptor")
@@ -528,24 +529,6 @@ def _score_baselines(task: str, datasets: list[TaskData], train_sets: dict[str, 
         if train is None:
             raise InputError(f"no baseline training data for {output!r} (training experiments: {', '.join(train_sets)})")
         out[output] = run(train, test)
-    return out
-
-
-def center_crop(sequences: Sequence[str], window: int) -> list[str]:
-    """Centre ``window`` bases of every sequence longer than ``window`` (others unchanged).
-
-    Why: task models are trained on anchored windows (UCI splice: site at the centre of 60 bp;
-    GUE splice: at the centre of 400 bp), so a longer input is cut around its centre, not at its
-    3' end. For an odd excess the extra base is dropped on the right: start = (len - window) // 2.
-    """
-    if not window:
-        return list(sequences)
-    out = []
-    for s in sequences:
-        if len(s) > window:
-            start = (len(s) - window) // 2
-            s = s[start : start + window]
-        out.append(s)
     return out
 
 

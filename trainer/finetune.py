@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import GeneBertError, InputError
-from trainer.datasets import DataSettings, TaskData, load_finetune_data
+from trainer.datasets import DataSettings, TaskData, center_crop, load_finetune_data
 from trainer.metrics import IGNORE_INDEX, TASKS, compute_metrics, compute_multitask_metrics
 
 __all__ = [
@@ -381,8 +381,6 @@ def finetune(
     # -- data: train/dev (and the split record) from files; DeepBind _B refused inside
     train, dev, split_record = load_finetune_data(cfg.task, [str(p) for p in train_files], [str(p) for p in dev_files], cfg.data_settings())
     if cfg.crop_bp:
-        from trainer.evaluate import center_crop
-
         train.sequences = center_crop(train.sequences, cfg.crop_bp)
         dev.sequences = center_crop(dev.sequences, cfg.crop_bp)
         split_record["crop_bp"] = cfg.crop_bp
