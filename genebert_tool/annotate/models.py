@@ -13,6 +13,7 @@ bigWig file name and a VCF INFO sub-field.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -153,6 +154,7 @@ def load_models(
         refs = default_models(task)
     if task in MODEL_TASKS and len(refs) > 1:
         raise InputError(f"--task {task} takes one --model (got {len(refs)}); use --task all for several")
+    _quiet_transformers()
     from genebert_tool.model.predictor import Predictor
 
     models: list[ScoringModel] = []
@@ -199,3 +201,16 @@ def load_models(
         raise InputError("--tf restricts TFBS outputs, but no TFBS model is used (--task tfbs or all)")
     name_columns(models)
     return models
+
+
+def _quiet_transformers() -> None:
+    """transformers prints weight-loading progress bars; annotate has its own."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        import genebert_tool.model  # noqa: F401 - the torchvision shim must run before transformers
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover - transformers is a hard dependency
+        pass

@@ -1,9 +1,10 @@
 """``genebert annotate``: records -> windows -> batches -> models -> scored records -> writers.
 
-One entry point, :func:`annotate`, dispatches on the input format to ``regions.run`` (BED and
-FASTA) or ``variants.run`` (VCF). Everything streams: readers yield records, rows are scored in
-chunks of about ``chunk_windows`` model windows (split into ``batch_size`` batches by the
-predictor), text outputs are written row by row, and track entries are spooled to disk per
+One entry point, :func:`annotate`, picks the input format's runner -- ``regions.RegionRunner``
+(BED and FASTA) or ``variants.VariantRunner`` (VCF) -- and drives it: the runner yields records,
+the pipeline cuts them into chunks of about ``chunk_windows`` model windows (:func:`chunked`; the
+predictor splits a chunk into ``batch_size`` batches) and hands each chunk back to be scored and
+written. Everything streams: text outputs are written row by row, and track entries are spooled to disk per
 chromosome (``annotate.tracks``). Output order follows input order. Every output file is written
 under a temporary name and renamed only when the run succeeds.
 
@@ -16,91 +17,40 @@ VCF whose GENEBERT_SKIP fields say why).
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from genebert_tool.annotate.formats import detect_format
 from genebert_tool.annotate.models import TASKS, ScoringModel, load_models
+from genebert_tool.annotate.options import (
+    TRACK_FORMATS,
+    AnnotateOptions,
+    AnnotateSummary,
+    output_prefix,
+    rejects_path,
+)
 from genebert_tool.errors import InputError
-from genebert_tool.genome.intervals import RejectLog
 
-TRACK_FORMATS = ("bigwig", "bedgraph", "bed6")
-_PREFIX_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bed.gz", ".bed", ".tsv", ".bw")
+T = TypeVar("T")
 
 
-@dataclass
-class AnnotateOptions:
-    """Everything ``genebert annotate`` accepts (see the CLI help for each)."""
+def chunked(items: Iterable[T], budget: int, cost: Callable[[T], int]) -> Iterator[list[T]]:
+    """Consecutive lists of ``items`` whose summed ``cost`` reaches ``budget`` (the last may be less).
 
-    input: str
-    output: str
-    task: str = "all"
-    models: tuple[str, ...] = ()
-    genome: str | None = None
-    genome_offsets: tuple[str, ...] = ()
-    format: str | None = None
-    context_bp: int | None = None
-    tile: int | None = None
-    step: int | None = None
-    tfs: tuple[str, ...] = ()
-    splice_distance: int = 0
-    both_strands: bool = False
-    batch_size: int = 256
-    chunk_windows: int = 2048
-    workers: int = 0
-    device: str = "auto"
-    strict: bool = False
-    max_records: int | None = None
-    tracks: tuple[str, ...] = ("bigwig", "bed6")
-    progress: bool = True
-    risk_model: str | None = None  # VCF: a `finetune --task risk` directory -> INFO GENEBERT_RISK_P
-
-
-@dataclass
-class AnnotateSummary:
-    """What a run did; ``cli.py`` prints it to stderr."""
-
-    input: str
-    format: str
-    task: str
-    models: list[str] = field(default_factory=list)
-    records: int = 0
-    scored: int = 0
-    rows: int = 0
-    windows: int = 0
-    rejects: RejectLog = field(default_factory=RejectLog)
-    outputs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        """Human-readable summary lines."""
-        rate = self.records / self.seconds if self.seconds > 0 else 0.0
-        out = [
-            f"genebert annotate: {self.input} ({self.format}, task {self.task}): {self.records} records read, "
-            f"{self.scored} scored, {len(self.rejects)} rejected; {self.windows} model windows in "
-            f"{self.seconds:.1f} s ({rate:.1f} records/s)",
-            f"models: {'; '.join(self.models)}",
-        ]
-        if self.rejects:
-            reasons = ", ".join(f"{r}: {n}" for r, n in list(self.rejects.counts().items())[:8])
-            out.append(f"rejected: {reasons}")
-        out.extend(f"warning: {w}" for w in self.warnings)
-        if self.outputs:
-            out.append("wrote: " + ", ".join(self.outputs))
-        return out
-
-
-def output_prefix(output: str) -> str:
-    """``-o`` as a prefix: a known suffix (``.vcf.gz``, ``.bed`` ...) is dropped so ``-o out.vcf.gz``
-    does not become ``out.vcf.gz.vcf.gz``."""
-    for suffix in _PREFIX_SUFFIXES:
-        if output.endswith(suffix) and len(output) > len(suffix):
-            return output[: -len(suffix)]
-    return output
+    An item is never split, so one costly item makes a chunk of its own; order is kept.
+    """
+    chunk: list[T] = []
+    total = 0
+    for item in items:
+        chunk.append(item)
+        total += cost(item)
+        if total >= budget:
+            yield chunk
+            chunk, total = [], 0
+    if chunk:
+        yield chunk
 
 
 def validate(options: AnnotateOptions) -> str:
@@ -152,7 +102,6 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
 
         genome = Genome(options.genome, offsets=parse_offsets(options.genome_offsets))
     if models is None:
-        _quiet_transformers()
         models = load_models(
             options.task,
             options.models,
@@ -167,13 +116,17 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
     started = time.perf_counter()  # the rate in the summary excludes model loading
     try:
         if fmt == "vcf":
-            from genebert_tool.annotate import variants
+            from genebert_tool.annotate.variants import VariantRunner
 
-            variants.run(options, models, genome, summary)
+            runner = VariantRunner(options, models, genome, summary)
         else:
-            from genebert_tool.annotate import regions
+            from genebert_tool.annotate.regions import RegionRunner
 
-            regions.run(options, fmt, models, genome, summary)
+            runner = RegionRunner(options, fmt, models, genome, summary)
+        with runner:
+            for chunk in chunked(runner.items(), options.chunk_windows, runner.cost):
+                runner.process(chunk)
+            runner.finish()
     finally:
         if genome is not None:
             genome.close()
@@ -187,54 +140,3 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
             path=options.input,
         )
     return summary
-
-
-def rejects_path(options: AnnotateOptions) -> str | None:
-    """``PREFIX.rejected.tsv``, or None when writing to stdout."""
-    if options.output == "-":
-        return None
-    return output_prefix(options.output) + ".rejected.tsv"
-
-
-def header_comments(options: AnnotateOptions, fmt: str, models: list[ScoringModel]) -> list[str]:
-    """Provenance lines for every text output (each becomes a ``#`` comment)."""
-    from genebert_tool import __version__
-
-    run = (
-        f"genebert annotate version={__version__} task={options.task} input={options.input} format={fmt} "
-        f"genome={options.genome or '.'}"
-    )
-    if options.genome_offsets:
-        run += f" genome_offset={','.join(options.genome_offsets)}"
-    if options.tile:
-        run += f" tile={options.tile} step={options.step or options.tile}"
-    elif options.step:
-        run += f" step={options.step}"
-    lines = [run]
-    lines += [f"model {m.describe()}" for m in models]
-    lines.append(
-        "scores are model probabilities in [0, 1] for a window of window_bp bases centred on each row "
-        "(splice: maximum over one window per position); coordinates 0-based half-open"
-    )
-    return lines
-
-
-def progress_bar(options: AnnotateOptions, unit: str):
-    """A tqdm counter on stderr, silent unless stderr is a terminal and progress is wanted."""
-    from tqdm import tqdm
-
-    enabled = options.progress and sys.stderr.isatty()
-    return tqdm(total=options.max_records, unit=unit, disable=not enabled, file=sys.stderr, dynamic_ncols=True)
-
-
-def _quiet_transformers() -> None:
-    """transformers prints weight-loading progress bars; annotate has its own."""
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    try:
-        import genebert_tool.model  # noqa: F401 - the torchvision shim must run before transformers
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:  # pragma: no cover - transformers is a hard dependency
-        pass

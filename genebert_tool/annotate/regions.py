@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from genebert_tool.annotate.models import ScoringModel
-from genebert_tool.annotate.pipeline import (
+from genebert_tool.annotate.options import (
     AnnotateOptions,
     AnnotateSummary,
     header_comments,
@@ -121,19 +122,6 @@ def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Co
             yield Row(record_name, 0, len(seq), record_name, ".", (record_name, 0, len(seq)), seq)
 
 
-def _chunks(rows: Iterator[Row], budget: int, cost: Callable[[Row], int]) -> Iterator[list[Row]]:
-    chunk: list[Row] = []
-    total = 0
-    for row in rows:
-        chunk.append(row)
-        total += cost(row)
-        if total >= budget:
-            yield chunk
-            chunk, total = [], 0
-    if chunk:
-        yield chunk
-
-
 Fetch = Callable[[list[tuple[Row, int, int]]], list[str]]
 
 
@@ -197,101 +185,128 @@ def score_rows(
     return values, windows
 
 
-def run(options: AnnotateOptions, fmt: str, models: list[ScoringModel], genome, summary: AnnotateSummary) -> None:
-    """Annotate a BED or FASTA input (module docstring); fills ``summary``."""
-    from pathlib import Path
+class RegionRunner:
+    """Annotate a BED or FASTA input (module docstring) for ``pipeline.annotate``, which drives it:
+    ``with runner: for chunk in chunked(runner.items(), budget, runner.cost): runner.process(chunk)``,
+    then ``runner.finish()`` inside the ``with``. Fills ``summary``."""
 
-    from genebert_tool.annotate.fetch import WindowFetcher
-    from genebert_tool.writers.bed import Bed6Writer, ScoredBedWriter
-    from genebert_tool.writers.tsv import TsvWriter
+    def __init__(self, options: AnnotateOptions, fmt: str, models: list[ScoringModel], genome,
+                 summary: AnnotateSummary) -> None:
+        self.options, self.fmt, self.models, self.genome, self.summary = options, fmt, models, genome, summary
+        self.prefix = output_prefix(options.output)
+        self.pos_step = 1 if options.tile else (options.step or 1)  # --step is the tile step when tiling
+        self.region_models = [m for m in models if not m.per_position]
+        self.pos_models = [m for m in models if m.per_position]
+        self.columns = [c for m in models for c in m.columns]
+        self.region_columns = [c for m in self.region_models for c in m.columns]
+        want_tracks = any(t in options.tracks for t in ("bigwig", "bedgraph"))
+        self.region_tracks = want_tracks and bool(self.region_models) and (fmt == "bed" or bool(options.tile))
+        self.pos_tracks = want_tracks and bool(self.pos_models)
+        self.comments = header_comments(options, fmt, models)
+        self.fasta_sizes: list[tuple[str, int]] = []
+        self.counter = _Counter()
+        self._stack = contextlib.ExitStack()
 
-    prefix = output_prefix(options.output)
-    workdir = Path(prefix).parent
-    pos_step = 1 if options.tile else (options.step or 1)  # --step is the tile step when tiling
-    region_models = [m for m in models if not m.per_position]
-    pos_models = [m for m in models if m.per_position]
-    columns = [c for m in models for c in m.columns]
-    region_columns = [c for m in region_models for c in m.columns]
-    want_tracks = any(t in options.tracks for t in ("bigwig", "bedgraph"))
-    region_tracks = want_tracks and bool(region_models) and (fmt == "bed" or bool(options.tile))
-    pos_tracks = want_tracks and bool(pos_models)
-    comments = header_comments(options, fmt, models)
-    fasta_sizes: list[tuple[str, int]] = []
-    counter = _Counter()
+    def __enter__(self) -> RegionRunner:
+        from pathlib import Path
 
-    with contextlib.ExitStack() as stack:
-        bar = stack.enter_context(progress_bar(options, "records"))
-        if fmt == "bed":
-            fetcher = stack.enter_context(WindowFetcher(genome, options.workers))
+        from genebert_tool.annotate.fetch import WindowFetcher
+        from genebert_tool.writers.bed import Bed6Writer
 
-            def fetch(requests):
-                return fetcher.fetch_many([(r.chrom, s, e) for r, s, e in requests])
+        options, stack = self.options, self._stack.__enter__()
+        try:
+            self.bar = stack.enter_context(progress_bar(options, "records"))
+            if self.fmt == "bed":
+                fetcher = stack.enter_context(WindowFetcher(self.genome, options.workers))
+                self.fetch = lambda requests: fetcher.fetch_many([(r.chrom, s, e) for r, s, e in requests])
+            else:
+                self.fetch = lambda requests: [slice_padded(r.seq, s, e) for r, s, e in requests]
+            workdir = Path(self.prefix).parent
+            self.region_spool = (stack.enter_context(TrackSpool(len(self.region_columns), workdir))
+                                 if self.region_tracks else None)
+            self.pos_spools = ([stack.enter_context(TrackSpool(len(m.columns), workdir)) for m in self.pos_models]
+                               if self.pos_tracks else [])
+            self.table = None
+            self.bed6 = []
+            if self.fmt == "bed" and "bed6" in options.tracks:
+                for col in self.columns:
+                    w = Bed6Writer(f"{self.prefix}.{col}.bed", comments=self.comments,
+                                   track_line=f'track name="{col}" description="genebert {col}" useScore=1')
+                    stack.enter_context(w)
+                    self.bed6.append(w)
+                    self.summary.outputs.append(str(w.path))
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())
+            raise
+        return self
 
-            rows = _bed_rows(options, genome, summary, counter, bar)
-        else:
+    def __exit__(self, *exc) -> bool | None:
+        return self._stack.__exit__(*exc)
 
-            def fetch(requests):
-                return [slice_padded(r.seq, s, e) for r, s, e in requests]
+    def items(self) -> Iterator[Row]:
+        """The output rows, in input order (records, or tiles of records)."""
+        if self.fmt == "bed":
+            return _bed_rows(self.options, self.genome, self.summary, self.counter, self.bar)
+        unique = self.region_tracks or self.pos_tracks
+        return _fasta_rows(self.options, self.summary, self.counter, self.bar, self.fasta_sizes, unique=unique)
 
-            rows = _fasta_rows(options, summary, counter, bar, fasta_sizes, unique=region_tracks or pos_tracks)
+    def cost(self, row: Row) -> int:
+        """Model windows the row needs."""
+        return len(self.region_models) + len(self.pos_models) * len(range(row.start, row.end, self.pos_step))
 
-        region_spool = stack.enter_context(TrackSpool(len(region_columns), workdir)) if region_tracks else None
-        pos_spools = [stack.enter_context(TrackSpool(len(m.columns), workdir)) for m in pos_models] if pos_tracks else []
-        table = None
-        bed6 = []
-        if fmt == "bed" and "bed6" in options.tracks:
-            for col in columns:
-                w = Bed6Writer(f"{prefix}.{col}.bed", comments=comments,
-                               track_line=f'track name="{col}" description="genebert {col}" useScore=1')
-                stack.enter_context(w)
-                bed6.append(w)
-                summary.outputs.append(str(w.path))
+    def process(self, chunk: list[Row]) -> None:
+        """Score one chunk of rows and write it to every output."""
+        from genebert_tool.writers.bed import ScoredBedWriter
+        from genebert_tool.writers.tsv import TsvWriter
 
-        def cost(row: Row) -> int:
-            return len(region_models) + len(pos_models) * len(range(row.start, row.end, pos_step))
+        options = self.options
+        values, n_windows = score_rows(chunk, self.models, self.fetch, step=self.pos_step,
+                                       batch_size=options.batch_size, piece=options.chunk_windows,
+                                       position_spools=self.pos_spools or None)
+        self.summary.windows += n_windows
+        if self.table is None:
+            self.table = _open_table(options, self.fmt, self.prefix, chunk[0], self.columns, self.comments,
+                                     ScoredBedWriter, TsvWriter)
+            self._stack.enter_context(self.table)
+        for i, row in enumerate(chunk):
+            self.table.write_row((*row.lead, *values[i].tolist()))
+        if self.bed6:
+            scores = np.rint(np.clip(values, 0.0, 1.0) * 1000).astype(np.int64)
+            for j, w in enumerate(self.bed6):
+                for i, row in enumerate(chunk):
+                    w.write(row.chrom, row.start, row.end, row.label, int(scores[i, j]), row.strand)
+        if self.region_spool is not None:
+            region_values = _region_part(values, self.models)
+            for chrom, idx in _chrom_runs(chunk):
+                self.region_spool.add(chrom, [chunk[i].start for i in idx], [chunk[i].end for i in idx],
+                                      region_values[idx])
+        self.summary.rows += len(chunk)
 
-        for chunk in _chunks(rows, options.chunk_windows, cost):
-            values, n_windows = score_rows(chunk, models, fetch, step=pos_step, batch_size=options.batch_size,
-                                           piece=options.chunk_windows, position_spools=pos_spools or None)
-            summary.windows += n_windows
-            if table is None:
-                table = _open_table(options, fmt, prefix, chunk[0], columns, comments, ScoredBedWriter, TsvWriter)
-                stack.enter_context(table)
-            for i, row in enumerate(chunk):
-                table.write_row((*row.lead, *values[i].tolist()))
-            if bed6:
-                scores = np.rint(np.clip(values, 0.0, 1.0) * 1000).astype(np.int64)
-                for j, w in enumerate(bed6):
-                    for i, row in enumerate(chunk):
-                        w.write(row.chrom, row.start, row.end, row.label, int(scores[i, j]), row.strand)
-            if region_spool is not None:
-                region_values = _region_part(values, models)
-                for chrom, idx in _chrom_runs(chunk):
-                    region_spool.add(chrom, [chunk[i].start for i in idx], [chunk[i].end for i in idx],
-                                     region_values[idx])
-            summary.rows += len(chunk)
-
-        summary.scored = counter.n
-        summary.records = counter.n + len(summary.rejects)
-        if counter.n == 0:  # every record rejected: no header-only outputs (the caller raises)
-            for w in bed6:
+    def finish(self) -> None:
+        """After the last chunk, inside the ``with``: counts, tracks and the rejects file."""
+        summary, n = self.summary, self.counter.n
+        summary.scored = n
+        summary.records = n + len(summary.rejects)
+        if n == 0:  # every record rejected: no header-only outputs (the caller raises)
+            for w in self.bed6:
                 w.abort()
             summary.outputs.clear()
-        if table is not None:
-            summary.outputs.insert(0, str(table.path))
+        if self.table is not None:
+            summary.outputs.insert(0, str(self.table.path))
         # tracks: chromosome sizes from the FASTA index (BED) or the records (FASTA), in that order
-        chrom_sizes = list(genome.contigs.items()) if fmt == "bed" else fasta_sizes
+        chrom_sizes = list(self.genome.contigs.items()) if self.fmt == "bed" else self.fasta_sizes
         track_sets = []
-        if region_spool is not None:
-            track_sets.append((region_spool, region_columns))
-        track_sets += [(sp, m.columns) for sp, m in zip(pos_spools, pos_models)]
+        if self.region_spool is not None:
+            track_sets.append((self.region_spool, self.region_columns))
+        track_sets += [(sp, m.columns) for sp, m in zip(self.pos_spools, self.pos_models)]
         for spool, cols in track_sets:
-            if len(spool) and counter.n:
-                summary.outputs += _write_tracks(spool, cols, chrom_sizes, prefix, options.tracks, comments)
-    path = rejects_path(options)
-    if path is not None:
-        summary.rejects.write_tsv(path)
-        summary.outputs.append(path)
+            if len(spool) and n:
+                summary.outputs += _write_tracks(spool, cols, chrom_sizes, self.prefix, self.options.tracks,
+                                                 self.comments)
+        path = rejects_path(self.options)
+        if path is not None:
+            summary.rejects.write_tsv(path)
+            summary.outputs.append(path)
 
 
 def _region_part(values: np.ndarray, models: list[ScoringModel]) -> np.ndarray:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from genebert_tool.annotate.models import ScoringModel
-from genebert_tool.annotate.pipeline import AnnotateOptions, AnnotateSummary, output_prefix, progress_bar, rejects_path
+from genebert_tool.annotate.options import AnnotateOptions, AnnotateSummary, output_prefix, progress_bar, rejects_path
 from genebert_tool.annotate.risk import combined_risk, deltas
 from genebert_tool.annotate.windows import split_variant_flank, variant_flank_request
 from genebert_tool.errors import InputError
@@ -142,19 +142,6 @@ def n_windows(models: list[ScoringModel], both_strands: bool = False) -> int:
     return sum(2 * (2 * m.scan_distance + 1) for m in models) * (2 if both_strands else 1)
 
 
-def _site_chunks(sites: Iterator, budget: int, per_variant: int) -> Iterator[list]:
-    chunk: list = []
-    cost = 0
-    for site in sites:
-        chunk.append(site)
-        cost += per_variant * len(site.variants)
-        if cost >= budget:
-            yield chunk
-            chunk, cost = [], 0
-    if chunk:
-        yield chunk
-
-
 def _f4(x: float) -> str:
     """Four decimals, without the ``-0.0000`` that rounding a tiny negative delta gives."""
     text = f"{float(x):.4f}"
@@ -165,96 +152,129 @@ def _record_label(record, alt: str) -> str:
     return f"{record.chrom}:{record.pos} {record.ref}>{alt}"
 
 
-def run(options: AnnotateOptions, models: list[ScoringModel], genome, summary: AnnotateSummary) -> None:
-    """Annotate a VCF (module docstring); fills ``summary``."""
-    from genebert_tool.annotate.fetch import WindowFetcher
-    from genebert_tool.writers.vcf import VcfWriter
+class VariantRunner:
+    """Annotate a VCF (module docstring) for ``pipeline.annotate``, which drives it like
+    ``regions.RegionRunner``: ``items()`` are VCF sites, ``process`` scores and writes one chunk."""
 
-    name = display_name(options.input)
-    columns = [c for m in models for c in m.columns]
-    out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
-    spooled = _spool_python_stdin(options.input)
-    classifier = None
-    if options.risk_model:
-        from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures, feature_names, model_identity
-        from genebert_tool.annotate.risk_classifier import risk_features
+    def __init__(self, options: AnnotateOptions, models: list[ScoringModel], genome,
+                 summary: AnnotateSummary) -> None:
+        self.options, self.models, self.genome, self.summary = options, models, genome, summary
+        self.name = display_name(options.input)
+        self.columns = [c for m in models for c in m.columns]
+        self.out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
+        self.per_variant = n_windows(models, options.both_strands)
+        self.classifier = None
+        if options.risk_model:
+            from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures, feature_names
+            from genebert_tool.annotate.risk_classifier import model_identity
 
-        classifier = RiskClassifier.from_dir(options.risk_model)  # fail before any output on a mismatch:
-        classifier.check(RiskFeatures(np.zeros((0, 2 * len(columns))), feature_names(columns),
-                                      [model_identity(m) for m in models], options.both_strands))
-    vf = vcf_reader.open_vcf(spooled or options.input)
-    try:
-        header_text = str(vf.header)
-        n_header = _n_header_lines(vf, header_text)
-        with contextlib.ExitStack() as stack:
-            bar = stack.enter_context(progress_bar(options, "records"))
-            fetcher = stack.enter_context(WindowFetcher(genome, options.workers))
-            writer = stack.enter_context(VcfWriter(out_path, header_text, header_lines(options, models, classifier)))
-            sites = itertools.islice(vcf_reader.iter_vcf(vf, genome), options.max_records)
-            index = 0
-            for chunk in _site_chunks(sites, options.chunk_windows, n_windows(models, options.both_strands)):
-                variants = [v for site in chunk for v in site.variants]
-                ref, alt = score_variants(variants, models, fetcher.fetch_many, batch_size=options.batch_size,
-                                          both_strands=options.both_strands)
-                summary.windows += n_windows(models, options.both_strands) * len(variants)
-                delta = deltas(ref, alt)
-                if len(variants):
-                    risk, which = combined_risk(delta)
-                    if classifier is not None:
-                        risk_p = classifier.predict_proba(risk_features(delta, models,
-                                                                        both_strands=options.both_strands))
-                k = 0
-                for site in chunk:
-                    index += 1
-                    line = site.variants[0].line if site.variants else n_header + index
-                    record = site.record
-                    for alt_allele, reason in site.skips:
-                        code = skip_code(reason)
-                        if options.strict:
-                            raise InputError(f"{code}: {reason} ({_record_label(record, alt_allele)})",
-                                             path=name, line=line)
-                        summary.rejects.add(name, line, f"{code}: {reason}", _record_label(record, alt_allele))
-                    info: list[tuple[str, str | None]] = []
-                    n_alts = len(record.alts or ())
-                    if site.variants:
-                        entries, risks, risk_out, risk_ps = [], ["."] * n_alts, ["."] * n_alts, ["."] * n_alts
-                        for v in site.variants:
-                            for j, col in enumerate(columns):
-                                entries.append(f"{info_safe(v.alt)}|{col}|{_f4(ref[k, j])}|{_f4(alt[k, j])}"
-                                               f"|{_f4(delta[k, j])}")
-                            risks[v.allele_index - 1] = _f4(risk[k])
-                            risk_out[v.allele_index - 1] = columns[int(which[k])]
-                            if classifier is not None:
-                                risk_ps[v.allele_index - 1] = _f4(risk_p[k])
-                            k += 1
-                        info += [("GENEBERT", ",".join(entries)), ("GENEBERT_RISK", ",".join(risks)),
-                                 ("GENEBERT_RISK_OUTPUT", ",".join(risk_out))]
-                        if classifier is not None:
-                            info.append(("GENEBERT_RISK_P", ",".join(risk_ps)))
-                        summary.scored += 1
-                    if site.skips:
-                        info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
-                    writer.write(str(record), info)
-                    summary.records += 1
-                    bar.update(1)
-            summary.rows = writer.n_records
-            if summary.records == 0:
-                summary.warnings.append(f"{name} has a header but no records: the output VCF has none either")
-        if out_path != "-":
-            summary.outputs.append(out_path)
-            if writer.index_error is None:
-                summary.outputs.append(out_path + ".tbi")
+            self.classifier = RiskClassifier.from_dir(options.risk_model)  # fail before any output on a mismatch:
+            self.classifier.check(RiskFeatures(np.zeros((0, 2 * len(self.columns))), feature_names(self.columns),
+                                               [model_identity(m) for m in models], options.both_strands))
+        self._stack = contextlib.ExitStack()
+        self.index = 0
+
+    def __enter__(self) -> VariantRunner:
+        from genebert_tool.annotate.fetch import WindowFetcher
+        from genebert_tool.writers.vcf import VcfWriter
+
+        options, stack = self.options, self._stack.__enter__()
+        try:
+            spooled = _spool_python_stdin(options.input)
+            if spooled:
+                stack.callback(os.unlink, spooled)
+            self.vf = vcf_reader.open_vcf(spooled or options.input)
+            stack.callback(self.vf.close)
+            header_text = str(self.vf.header)
+            self.n_header = _n_header_lines(self.vf, header_text)
+            self.bar = stack.enter_context(progress_bar(options, "records"))
+            self.fetcher = stack.enter_context(WindowFetcher(self.genome, options.workers))
+            self.writer = stack.enter_context(
+                VcfWriter(self.out_path, header_text, header_lines(options, self.models, self.classifier)))
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, *exc) -> bool | None:
+        return self._stack.__exit__(*exc)
+
+    def items(self) -> Iterator:
+        """VCF sites in file order."""
+        return itertools.islice(vcf_reader.iter_vcf(self.vf, self.genome), self.options.max_records)
+
+    def cost(self, site) -> int:
+        """Model windows the site needs."""
+        return self.per_variant * len(site.variants)
+
+    def process(self, chunk: list) -> None:
+        """Score one chunk of sites and write every record of it, scored or not."""
+        options, summary, columns = self.options, self.summary, self.columns
+        variants = [v for site in chunk for v in site.variants]
+        ref, alt = score_variants(variants, self.models, self.fetcher.fetch_many, batch_size=options.batch_size,
+                                  both_strands=options.both_strands)
+        summary.windows += self.per_variant * len(variants)
+        delta = deltas(ref, alt)
+        if len(variants):
+            risk, which = combined_risk(delta)
+            if self.classifier is not None:
+                from genebert_tool.annotate.risk_classifier import risk_features
+
+                risk_p = self.classifier.predict_proba(risk_features(delta, self.models,
+                                                                     both_strands=options.both_strands))
+        k = 0
+        for site in chunk:
+            self.index += 1
+            line = site.variants[0].line if site.variants else self.n_header + self.index
+            record = site.record
+            for alt_allele, reason in site.skips:
+                code = skip_code(reason)
+                if options.strict:
+                    raise InputError(f"{code}: {reason} ({_record_label(record, alt_allele)})",
+                                     path=self.name, line=line)
+                summary.rejects.add(self.name, line, f"{code}: {reason}", _record_label(record, alt_allele))
+            info: list[tuple[str, str | None]] = []
+            n_alts = len(record.alts or ())
+            if site.variants:
+                entries, risks, risk_out, risk_ps = [], ["."] * n_alts, ["."] * n_alts, ["."] * n_alts
+                for v in site.variants:
+                    for j, col in enumerate(columns):
+                        entries.append(f"{info_safe(v.alt)}|{col}|{_f4(ref[k, j])}|{_f4(alt[k, j])}"
+                                       f"|{_f4(delta[k, j])}")
+                    risks[v.allele_index - 1] = _f4(risk[k])
+                    risk_out[v.allele_index - 1] = columns[int(which[k])]
+                    if self.classifier is not None:
+                        risk_ps[v.allele_index - 1] = _f4(risk_p[k])
+                    k += 1
+                info += [("GENEBERT", ",".join(entries)), ("GENEBERT_RISK", ",".join(risks)),
+                         ("GENEBERT_RISK_OUTPUT", ",".join(risk_out))]
+                if self.classifier is not None:
+                    info.append(("GENEBERT_RISK_P", ",".join(risk_ps)))
+                summary.scored += 1
+            if site.skips:
+                info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
+            self.writer.write(str(record), info)
+            summary.records += 1
+            self.bar.update(1)
+
+    def finish(self) -> None:
+        """After the last chunk, inside the ``with``: close the VCF (index it), write the rejects."""
+        summary = self.summary
+        summary.rows = self.writer.n_records
+        if summary.records == 0:
+            summary.warnings.append(f"{self.name} has a header but no records: the output VCF has none either")
+        self.writer.close()
+        if self.out_path != "-":
+            summary.outputs.append(self.out_path)
+            if self.writer.index_error is None:
+                summary.outputs.append(self.out_path + ".tbi")
             else:
-                summary.warnings.append(f"{out_path} is not tabix-indexed ({writer.index_error}); sort the input "
-                                        "(e.g. bcftools sort) to get an index")
-    finally:
-        vf.close()
-        if spooled:
-            os.unlink(spooled)
-    path = rejects_path(options)
-    if path is not None:
-        summary.rejects.write_tsv(path)
-        summary.outputs.append(path)
+                summary.warnings.append(f"{self.out_path} is not tabix-indexed ({self.writer.index_error}); sort the "
+                                        "input (e.g. bcftools sort) to get an index")
+        path = rejects_path(self.options)
+        if path is not None:
+            summary.rejects.write_tsv(path)
+            summary.outputs.append(path)
 
 
 def _spool_python_stdin(source: str) -> str | None:

@@ -1,0 +1,128 @@
+"""What ``genebert annotate`` is asked (``AnnotateOptions``), what it did (``AnnotateSummary``), and the
+names and headers every output shares. Imported by the pipeline and by each format's runner, and
+importing neither: no import circle.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from genebert_tool.genome.intervals import RejectLog
+
+if TYPE_CHECKING:
+    from genebert_tool.annotate.models import ScoringModel
+
+TRACK_FORMATS = ("bigwig", "bedgraph", "bed6")
+_PREFIX_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bed.gz", ".bed", ".tsv", ".bw")
+
+
+@dataclass
+class AnnotateOptions:
+    """Everything ``genebert annotate`` accepts (see the CLI help for each)."""
+
+    input: str
+    output: str
+    task: str = "all"
+    models: tuple[str, ...] = ()
+    genome: str | None = None
+    genome_offsets: tuple[str, ...] = ()
+    format: str | None = None
+    context_bp: int | None = None
+    tile: int | None = None
+    step: int | None = None
+    tfs: tuple[str, ...] = ()
+    splice_distance: int = 0
+    both_strands: bool = False
+    batch_size: int = 256
+    chunk_windows: int = 2048
+    workers: int = 0
+    device: str = "auto"
+    strict: bool = False
+    max_records: int | None = None
+    tracks: tuple[str, ...] = ("bigwig", "bed6")
+    progress: bool = True
+    risk_model: str | None = None  # VCF: a `finetune --task risk` directory -> INFO GENEBERT_RISK_P
+
+
+@dataclass
+class AnnotateSummary:
+    """What a run did; ``cli.py`` prints it to stderr."""
+
+    input: str
+    format: str
+    task: str
+    models: list[str] = field(default_factory=list)
+    records: int = 0
+    scored: int = 0
+    rows: int = 0
+    windows: int = 0
+    rejects: RejectLog = field(default_factory=RejectLog)
+    outputs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        rate = self.records / self.seconds if self.seconds > 0 else 0.0
+        out = [
+            f"genebert annotate: {self.input} ({self.format}, task {self.task}): {self.records} records read, "
+            f"{self.scored} scored, {len(self.rejects)} rejected; {self.windows} model windows in "
+            f"{self.seconds:.1f} s ({rate:.1f} records/s)",
+            f"models: {'; '.join(self.models)}",
+        ]
+        if self.rejects:
+            reasons = ", ".join(f"{r}: {n}" for r, n in list(self.rejects.counts().items())[:8])
+            out.append(f"rejected: {reasons}")
+        out.extend(f"warning: {w}" for w in self.warnings)
+        if self.outputs:
+            out.append("wrote: " + ", ".join(self.outputs))
+        return out
+
+
+def output_prefix(output: str) -> str:
+    """``-o`` as a prefix: a known suffix (``.vcf.gz``, ``.bed`` ...) is dropped so ``-o out.vcf.gz``
+    does not become ``out.vcf.gz.vcf.gz``."""
+    for suffix in _PREFIX_SUFFIXES:
+        if output.endswith(suffix) and len(output) > len(suffix):
+            return output[: -len(suffix)]
+    return output
+
+
+def rejects_path(options: AnnotateOptions) -> str | None:
+    """``PREFIX.rejected.tsv``, or None when writing to stdout."""
+    if options.output == "-":
+        return None
+    return output_prefix(options.output) + ".rejected.tsv"
+
+
+def header_comments(options: AnnotateOptions, fmt: str, models: list[ScoringModel]) -> list[str]:
+    """Provenance lines for every text output (each becomes a ``#`` comment)."""
+    from genebert_tool import __version__
+
+    run = (
+        f"genebert annotate version={__version__} task={options.task} input={options.input} format={fmt} "
+        f"genome={options.genome or '.'}"
+    )
+    if options.genome_offsets:
+        run += f" genome_offset={','.join(options.genome_offsets)}"
+    if options.tile:
+        run += f" tile={options.tile} step={options.step or options.tile}"
+    elif options.step:
+        run += f" step={options.step}"
+    lines = [run]
+    lines += [f"model {m.describe()}" for m in models]
+    lines.append(
+        "scores are model probabilities in [0, 1] for a window of window_bp bases centred on each row "
+        "(splice: maximum over one window per position); coordinates 0-based half-open"
+    )
+    return lines
+
+
+def progress_bar(options: AnnotateOptions, unit: str):
+    """A tqdm counter on stderr, silent unless stderr is a terminal and progress is wanted."""
+    from tqdm import tqdm
+
+    enabled = options.progress and sys.stderr.isatty()
+    return tqdm(total=options.max_records, unit=unit, disable=not enabled, file=sys.stderr, dynamic_ncols=True)
