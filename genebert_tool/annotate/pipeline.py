@@ -17,6 +17,8 @@ VCF whose GENEBERT_SKIP fields say why).
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -31,6 +33,7 @@ from genebert_tool.annotate.options import (
     output_prefix,
     rejects_path,
 )
+from genebert_tool.annotate.outputs import PrefixLock, check_outputs, planned_outputs, read_files, resolve_prefix
 from genebert_tool.errors import InputError
 
 T = TypeVar("T")
@@ -56,6 +59,9 @@ def chunked(items: Iterable[T], budget: int, cost: Callable[[T], int]) -> Iterat
 def validate(options: AnnotateOptions) -> str:
     """Check option combinations; returns the input format. Raises ``InputError`` with the fix."""
     fmt = detect_format(options.input, options.format)
+    if options.input != "-" and not os.path.isfile(options.input):  # before any model loads
+        raise InputError("is a directory, not a file" if os.path.isdir(options.input) else "file not found",
+                         path=options.input)
     if options.task not in TASKS:
         raise InputError(f"unknown --task {options.task!r} (choose from {', '.join(TASKS)})")
     if fmt in ("bed", "vcf") and not options.genome:
@@ -89,13 +95,24 @@ def validate(options: AnnotateOptions) -> str:
         parent = Path(output_prefix(options.output)).parent
         if not parent.is_dir():
             raise InputError(f"output directory {parent} does not exist", path=options.output)
+        if not os.access(parent, os.W_OK):
+            raise InputError(f"output directory {parent} is not writable", path=options.output)
     return fmt
 
 
 def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = None) -> AnnotateSummary:
     """Run one annotation; see the module docstring. ``models`` (already loaded) overrides
     ``options.models``/``options.task`` model loading -- tests and benchmarks pass stubs here."""
+    options = dataclasses.replace(options, output=resolve_prefix(options.output, options.input))
     fmt = validate(options)
+    prefix = output_prefix(options.output)
+    reads = read_files(options.input, options.genome, [options.risk_model] if options.risk_model else [])
+    check_outputs(planned_outputs(prefix, fmt), reads)
+    with PrefixLock(prefix):
+        return _annotate(options, fmt, models)
+
+
+def _annotate(options: AnnotateOptions, fmt: str, models: list[ScoringModel] | None) -> AnnotateSummary:
     genome = None
     if options.genome:  # before the models: a bad genome path should fail fast
         from genebert_tool.genome.fasta import Genome, parse_offsets
@@ -111,6 +128,9 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
             per_position_splice=fmt != "vcf",
             splice_distance=options.splice_distance,
         )
+    model_dirs = [getattr(m.predictor, "model_dir", None) for m in models]
+    check_outputs(planned_outputs(output_prefix(options.output), fmt, [c for m in models for c in m.columns]),
+                  read_files(options.input, options.genome, [d for d in model_dirs if d] + [options.risk_model]))
     summary = AnnotateSummary(input=options.input, format=fmt, task=options.task)
     summary.models = [f"{m.name} {m.version} ({m.task}, {m.window_bp} bp: {', '.join(m.columns)})" for m in models]
     started = time.perf_counter()  # the rate in the summary excludes model loading

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from genebert_tool.genome.io import temp_beside
+
 _FLUSH_ROWS = 65536
 
 
@@ -127,7 +129,7 @@ class TrackSpool:
     def __init__(self, n_tracks: int, workdir: str | os.PathLike | None = None) -> None:
         self.n_tracks = n_tracks
         self.dtype = np.dtype([("start", "<i8"), ("end", "<i8"), ("order", "<i8"), ("v", "<f4", (n_tracks,))])
-        self._dir = Path(tempfile.mkdtemp(prefix=".genebert-tracks-", dir=workdir))
+        self._dir = Path(temp_beside(Path(workdir or tempfile.gettempdir()) / "genebert-tracks", directory=True))
         self._buffers: dict[str, list[np.ndarray]] = {}
         self._buffered: dict[str, int] = {}
         self._files: dict[str, Path] = {}

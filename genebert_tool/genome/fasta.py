@@ -14,21 +14,24 @@ import gzip
 import hashlib
 import os
 import shutil
-import tempfile
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from genebert_tool.errors import InputError
 from genebert_tool.genome.intervals import normalize_chrom
-from genebert_tool.genome.io import sniff_compression
+from genebert_tool.genome.io import sniff_compression, temp_beside
 
 
 def cache_dir() -> Path:
     """The genebert cache directory (``$GENEBERT_CACHE`` or ``~/.cache/genebert``), created on demand."""
     raw = os.environ.get("GENEBERT_CACHE")
     path = Path(raw) if raw else Path.home() / ".cache" / "genebert"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the genebert cache directory: {exc.strerror or exc} "
+                         "(set GENEBERT_CACHE to a writable directory)", path=str(path)) from None
     return path
 
 
@@ -61,13 +64,10 @@ def _decompressed_copy(path: Path) -> Path:
     target = cache_dir() / f"{name}.{_cache_key(path)}.fa"
     if target.exists():
         return target
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = temp_beside(target, ".tmp")  # 0644-style: let other users share the cache
     try:
-        with os.fdopen(fd, "wb") as out, gzip.open(path, "rb") as src:
+        with open(tmp, "wb") as out, gzip.open(path, "rb") as src:
             shutil.copyfileobj(src, out, length=1 << 20)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; let other users share the cache
         os.replace(tmp, target)  # atomic: concurrent processes race harmlessly
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         with contextlib.suppress(FileNotFoundError):

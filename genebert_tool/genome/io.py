@@ -168,6 +168,31 @@ def iter_lines(source: str | os.PathLike) -> Iterator[tuple[int, str]]:
             ) from None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temp_beside(target: str | os.PathLike, suffix: str = ".tmp", *, directory: bool = False) -> str:
+    """A new hidden temporary file (or directory) named after ``target``, in ``target``'s directory.
+
+    Files get the permissions of any new file (``0666 & ~umask``, not mkstemp's 0600). A directory
+    that cannot be written raises ``InputError`` naming that directory, not the temporary name.
+    """
+    target = Path(target)
+    where = target.parent if str(target.parent) else Path(".")
+    try:
+        if directory:
+            return tempfile.mkdtemp(prefix=f".{target.name}-", dir=where)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=where)
+    except OSError as exc:
+        raise InputError(f"cannot write in directory {where}: {exc.strerror or exc}", path=str(target)) from None
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
+    return tmp
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wt") -> Iterator[IO]:
     """Write ``path`` all-or-nothing: a temp file in the same directory, then ``os.replace``.
@@ -185,11 +210,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wt") -> Iterator[IO]:
         return
     target = Path(path)
     suffix = "".join(target.suffixes[-1:])  # keep .gz/.bgz so open_text compresses the temp file
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent or ".")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs should look like any other file
+    tmp = temp_beside(target, f".tmp{suffix}")
     try:
         fh = open_text(tmp, mode)
         try:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from genebert_tool.genome.io import temp_beside
 from genebert_tool.writers._base import CommitOrAbort
 
 
@@ -31,8 +31,7 @@ class BigWigWriter(CommitOrAbort):
         self._sizes = dict(chrom_sizes)
         if not self._sizes:
             raise ValueError(f"{self.path}: a bigWig needs at least one chromosome in its header")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or ".")
-        os.close(fd)
+        tmp = temp_beside(self.path, ".tmp")  # 0644-style permissions, like every other output
         self._tmp = tmp
         self._bw = pyBigWig.open(tmp, "w")
         if self._bw is None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from genebert_tool.genome.io import temp_beside
 from genebert_tool.writers._base import CommitOrAbort
 
 _INFO_FORBIDDEN = str.maketrans({";": "_", "=": "_", " ": "_", ",": "_", "\t": "_"})
@@ -46,8 +46,7 @@ class VcfWriter(CommitOrAbort):
             self._fh = sys.stdout
         else:
             target = Path(self.path)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.gz", dir=target.parent or ".")
-            os.close(fd)
+            tmp = temp_beside(target, ".tmp.gz")  # 0644-style permissions, like every other output
             self._tmp = tmp
             if self.bgzip:
                 import pysam
