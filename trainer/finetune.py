@@ -98,6 +98,9 @@ class FinetuneConfig:
     test_fraction: float = 0.1
     max_positives: int | None = None
     max_dev_positives: int | None = None
+    # windows sampled from a real genome instead of files (trainer.genome_data.GenomeDataSettings fields):
+    # positives from truth files, random / GC-matched / hard negatives of the same split part
+    genome: dict | None = None
     # written into config.json
     model_name: str = ""
     model_version: str = "0.1.0"
@@ -246,8 +249,9 @@ def summarise_metrics(task: str, labels: np.ndarray, probs: np.ndarray, output_n
     if task == "splice":
         return compute_metrics(labels, probs, task=task, allow_one_class=allow_one_class)
     labels2 = labels.reshape(len(labels), -1)
-    if labels2.shape[1] == 1:
-        return compute_metrics(labels2[:, 0], probs[:, 0], task=task, allow_one_class=allow_one_class)
+    if labels2.shape[1] == 1:  # rows labelled -100 (ambiguous genome windows) are not scored
+        keep = labels2[:, 0] != IGNORE_INDEX
+        return compute_metrics(labels2[keep, 0], probs[keep, 0], task=task, allow_one_class=allow_one_class)
     m = compute_multitask_metrics(labels2, probs, list(output_names), task=task, allow_one_class=allow_one_class)
     return {**m["mean"], **m}
 
@@ -372,14 +376,28 @@ def finetune(
     from tqdm import tqdm
 
     cfg.validate()
+    if cfg.genome is not None and cfg.task == "splice":  # per-base head, its own data and loop
+        if train_files or dev_files:
+            raise InputError("a config with 'genome' samples its own train/dev windows; do not pass --train/--dev")
+        from trainer.splice_token import finetune_splice_token
+
+        return finetune_splice_token(cfg, out_dir, progress=progress)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, int(cfg.num_threads)))
     set_seed(cfg.seed)
     t0 = time.monotonic()
 
-    # -- data: train/dev (and the split record) from files; DeepBind _B refused inside
-    train, dev, split_record = load_finetune_data(cfg.task, [str(p) for p in train_files], [str(p) for p in dev_files], cfg.data_settings())
+    # -- data: train/dev (and the split record) from the genome, or from files (DeepBind _B refused inside)
+    if cfg.genome is not None:
+        if train_files or dev_files:
+            raise InputError("a config with 'genome' samples its own train/dev windows; do not pass --train/--dev")
+        from trainer.genome_data import GenomeDataSettings, build_genome_data
+
+        train, dev, split_record = build_genome_data(cfg.task, GenomeDataSettings(**cfg.genome), seed=cfg.seed)
+    else:
+        train, dev, split_record = load_finetune_data(cfg.task, [str(p) for p in train_files],
+                                                      [str(p) for p in dev_files], cfg.data_settings())
     if cfg.crop_bp:
         train.sequences = center_crop(train.sequences, cfg.crop_bp)
         dev.sequences = center_crop(dev.sequences, cfg.crop_bp)

@@ -119,6 +119,10 @@ class GeneBertConfig(PretrainedConfig):
     classifier_dropout: float | None = None
     classifier_pooling: str = "cls"
     strand_average: bool = False
+    # "sequence": one prediction per window; "token": one per base (GeneBertForTokenClassification),
+    # scored on the window's central window_bp - 2 * context_bp bases
+    classifier_head: str = "sequence"
+    context_bp: int = 0
     model_name: str = ""
     model_version: str = ""
 
@@ -177,6 +181,10 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
         if self.classifier_pooling not in POOLINGS:
             raise ValueError(f"classifier_pooling must be one of {POOLINGS}, got {self.classifier_pooling!r}")
+        if self.classifier_head not in ("sequence", "token"):
+            raise ValueError(f"classifier_head must be 'sequence' or 'token', got {self.classifier_head!r}")
+        if self.context_bp < 0 or (self.window_bp and 2 * self.context_bp >= self.window_bp):
+            raise ValueError(f"context_bp={self.context_bp} leaves no scored base in window_bp={self.window_bp}")
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
         if self.problem_type not in PROBLEM_TYPES:
