@@ -229,11 +229,11 @@ def test_unsorted_bed_gives_sorted_tracks_in_fasta_order(hg38_chr2, chr2, tmp_pa
     starts = [50_000, 10_000, 30_000, 20_000, 40_000]
     bed = tmp_path / "u.bed"
     bed.write_text("".join(f"chr2\t{s}\t{s + 300}\n" for s in starts))
-    annotate(AnnotateOptions(input=str(bed), output=str(tmp_path / "u"), genome=str(hg38_chr2), task="tfbs"),
-             models=gc_models(100))
-    _, rows = _read_table(tmp_path / "u.bed")
+    annotate(AnnotateOptions(input=str(bed), output=str(tmp_path / "uo"), genome=str(hg38_chr2), task="tfbs"),
+             models=gc_models(100))  # not -o u: that would overwrite u.bed (refused)
+    _, rows = _read_table(tmp_path / "uo.bed")
     assert [int(r[1]) for r in rows] == starts  # the table keeps input order
-    bw = pyBigWig.open(str(tmp_path / "u.gc.bw"))
+    bw = pyBigWig.open(str(tmp_path / "uo.gc.bw"))
     got = bw.intervals("chr2")
     assert [i[0] for i in got] == sorted(starts)
     for s, e, v in got:
@@ -299,7 +299,7 @@ def _centre_models(window_bp, per_position):
 
 @pytest.mark.parametrize("window_bp", [20, 21])
 def test_minus_strand_rows_are_reverse_complemented(hg38_chr2, chr2, tmp_path, window_bp):
-    bed = tmp_path / "s.bed"
+    bed = tmp_path / "in.bed"  # not s.bed: -o s would overwrite it (refused)
     bed.write_text("chr2\t1860150\t1860190\tm\t0\t-\nchr2\t1860150\t1860190\tp\t0\t+\n")
     annotate(AnnotateOptions(input=str(bed), output=str(tmp_path / "s"), genome=str(hg38_chr2), task="splice"),
              models=_centre_models(window_bp, per_position=True))

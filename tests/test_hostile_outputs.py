@@ -65,7 +65,7 @@ def test_a_track_output_named_like_the_input_is_refused(peaks_bed, hg38_chr2, tm
     target = tmp_path / "run.gc.bed"
     shutil.copy(peaks_bed, target)
     opts = AnnotateOptions(input=str(target), output=str(tmp_path / "run"), genome=str(hg38_chr2))
-    with pytest.raises(InputError, match=r"run\.gc\.bed would overwrite the input"):
+    with pytest.raises(InputError, match=r"run\.gc\.bed: output would overwrite the input"):
         annotate(opts, models=gc_models(50))  # one model: its columns are gc, at
 
 

@@ -74,7 +74,7 @@ def check_outputs(outputs: Iterable[str], inputs: Iterable[str]) -> None:
             continue
         for path, dev, ino in existing:
             if (st.st_dev, st.st_ino) == (dev, ino):
-                raise InputError(f"output {out} would overwrite the input {path}: choose another -o prefix",
+                raise InputError(f"output would overwrite the input {path}: choose another -o prefix",
                                  path=out)
 
 

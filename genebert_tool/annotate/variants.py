@@ -54,6 +54,11 @@ SKIP_CODES = {
 }
 
 
+#: INFO keys and ``##`` header keys genebert writes: replaced, never duplicated, on re-annotation.
+OWN_INFO = ("GENEBERT", "GENEBERT_RISK", "GENEBERT_RISK_OUTPUT", "GENEBERT_SKIP", "GENEBERT_RISK_P")
+OWN_META = ("genebert", "genebert_model", "genebert_risk_model")
+
+
 def skip_code(reason: str) -> str:
     """The INFO-safe code for a reader skip reason."""
     return SKIP_CODES.get(reason) or info_safe(reason.upper().replace(" ", "_"))
@@ -183,14 +188,15 @@ class VariantRunner:
             spooled = _spool_python_stdin(options.input)
             if spooled:
                 stack.callback(os.unlink, spooled)
-            self.vf = vcf_reader.open_vcf(spooled or options.input)
+            self.vf = vcf_reader.open_vcf(spooled or options.input, name=self.name)
             stack.callback(self.vf.close)
-            header_text = str(self.vf.header)
+            header_text = vcf_reader.raw_header(self.vf) or str(self.vf.header)
             self.n_header = _n_header_lines(self.vf, header_text)
             self.bar = stack.enter_context(progress_bar(options, "records"))
             self.fetcher = stack.enter_context(WindowFetcher(self.genome, options.workers))
             self.writer = stack.enter_context(
-                VcfWriter(self.out_path, header_text, header_lines(options, self.models, self.classifier)))
+                VcfWriter(self.out_path, header_text, header_lines(options, self.models, self.classifier),
+                          own_info=OWN_INFO, own_meta=OWN_META))
         except BaseException:
             self._stack.__exit__(*sys.exc_info())
             raise
@@ -201,7 +207,7 @@ class VariantRunner:
 
     def items(self) -> Iterator:
         """VCF sites in file order."""
-        return itertools.islice(vcf_reader.iter_vcf(self.vf, self.genome), self.options.max_records)
+        return itertools.islice(vcf_reader.iter_vcf(self.vf, self.genome, name=self.name), self.options.max_records)
 
     def cost(self, site) -> int:
         """Model windows the site needs."""
@@ -253,7 +259,7 @@ class VariantRunner:
                 summary.scored += 1
             if site.skips:
                 info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
-            self.writer.write(str(record), info)
+            self.writer.write(site.text or str(record), info)  # the input's own text where there is one
             summary.records += 1
             self.bar.update(1)
 
@@ -278,15 +284,14 @@ class VariantRunner:
 
 
 def _spool_python_stdin(source: str) -> str | None:
-    """htslib reads ``-`` from file descriptor 0. When ``sys.stdin`` is not backed by it (an embedding
-    application, click's test runner), copy it to a temporary file and read that instead."""
+    """Copy stdin (``-``) to a temporary file and return its path (None for a file input).
+
+    htslib can read stdin itself, but only once: the spooled copy also gives each record's own
+    text (pass-through unchanged) and true line numbers. It lives in the temporary directory and is
+    removed when the run ends; disk, not memory, holds it.
+    """
     if source != "-":
         return None
-    try:
-        if sys.stdin.fileno() == 0:
-            return None
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        pass
     fd, path = tempfile.mkstemp(prefix=".genebert-stdin-", suffix=".vcf")
     with os.fdopen(fd, "wb") as out:
         data = getattr(sys.stdin, "buffer", None)

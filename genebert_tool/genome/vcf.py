@@ -73,6 +73,7 @@ class VcfSite:
     variants: list[Variant] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
     line: int = 0
+    text: str | None = None  # the record's line as written in a text VCF (None for BCF)
 
 
 class _GunzipPump:
@@ -118,27 +119,57 @@ def _pump_of(vf: pysam.VariantFile) -> _GunzipPump | None:
     return entry[1] if entry is not None and entry[0] is vf else None
 
 
-def open_vcf(source: str | os.PathLike) -> pysam.VariantFile:
+@contextlib.contextmanager
+def quiet_htslib():
+    """No ``[E::...]``/``[W::...]`` lines from htslib on stderr: every failure becomes our own message."""
+    import pysam
+
+    previous = pysam.set_verbosity(0)
+    try:
+        yield
+    finally:
+        pysam.set_verbosity(previous)
+
+
+def _gzip_damage(path: str | os.PathLike) -> str | None:
+    """Why a (b)gzip file cannot be decompressed to its end, or None when it can."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        return f"corrupt or truncated gzip data ({exc})"
+    return None
+
+
+def open_vcf(source: str | os.PathLike, *, name: str | None = None) -> pysam.VariantFile:
     """Open a VCF/BCF (plain, bgzipped, plain-gzipped, or ``-`` for stdin) with pysam.
 
-    Raises ``InputError`` when the file is missing or is not VCF/BCF.
+    Raises ``InputError`` (naming ``name``, default the path) when the file is missing, damaged or
+    not VCF/BCF.
     """
     import pysam
 
-    name = display_name(source)
+    name = name or display_name(source)
     pump = None
+    compression = "plain"
     if str(source) != "-":
         if not os.path.isfile(source):
             raise InputError("file not found", path=name)
-        if sniff_compression(source) == "gzip":
+        compression = sniff_compression(source)
+        if compression == "gzip":
             pump = _GunzipPump(str(source))
     try:
-        vf = pysam.VariantFile(pump.reader if pump else str(source))
+        with quiet_htslib():
+            vf = pysam.VariantFile(pump.reader if pump else str(source))
     except (ValueError, OSError) as exc:
         if pump is not None:
             pump.reader.close()
             if pump.error:
                 raise InputError(pump.error, path=name) from None
+        damage = _gzip_damage(source) if compression != "plain" else None
+        if damage:
+            raise InputError(damage, path=name) from None
         raise InputError(f"not a readable VCF/BCF file (missing '##fileformat' header?): {exc}", path=name) from None
     if pump is not None:
         pump.reader.close()  # htslib holds its own duplicate; closing the VariantFile ends the pump
@@ -169,6 +200,49 @@ def _header_lines(vf: pysam.VariantFile) -> int:
         return n
     # htslib adds a ##FILTER=<ID=PASS> line when the file has none; the count is then 1 too high
     return len(str(vf.header).splitlines())
+
+
+def raw_header(vf: pysam.VariantFile) -> str | None:
+    """The header exactly as the text VCF behind ``vf`` writes it (htslib's ``str(vf.header)`` adds a
+    ``##FILTER=<ID=PASS>`` line and may reorder), or None for BCF."""
+    path = _real_path(vf)
+    if path is None:
+        return None
+    lines = []
+    for _, text in iter_lines(path):
+        if not text.startswith("#"):
+            break
+        lines.append(text)
+    return "\n".join(lines) + "\n" if lines and lines[-1].startswith("#CHROM") else None
+
+
+def _record_texts(vf: pysam.VariantFile, n_header: int) -> Iterator[str | None]:
+    """The data lines of the text VCF behind ``vf``, in order (blank lines skipped); Nones for BCF."""
+    path = _real_path(vf)
+    if path is None:
+        while True:
+            yield None
+    lines = iter_lines(path)
+    try:
+        for _ in range(n_header):
+            next(lines, None)
+        for _, text in lines:
+            if text.strip():
+                yield text
+    except InputError:  # a damaged file: htslib's own read reports it, with the right name
+        pass
+    finally:
+        lines.close()
+    while True:
+        yield None
+
+
+def _same_record(text: str | None, record: pysam.VariantRecord) -> str | None:
+    """``text`` if it is ``record``'s line (CHROM and POS agree), else None."""
+    if text is None:
+        return None
+    fields = text.split("\t", 2)
+    return text if len(fields) > 2 and fields[0] == record.chrom and fields[1] == str(record.pos) else None
 
 
 def _diagnose(vf: pysam.VariantFile, line: int) -> str | None:
@@ -241,26 +315,37 @@ def _site(record: pysam.VariantRecord, genome: Genome, line: int) -> VcfSite:
     return site
 
 
-def iter_vcf(source: str | os.PathLike | pysam.VariantFile, genome: Genome) -> Iterator[VcfSite]:
-    """Yield one ``VcfSite`` per VCF record, in file order, streaming.
+def _file_name(vf: pysam.VariantFile) -> str:
+    path = _real_path(vf)
+    if path is not None:
+        return path
+    filename = vf.filename.decode() if isinstance(vf.filename, bytes) else vf.filename
+    return display_name(filename if isinstance(filename, str) and filename else "-")
+
+
+def iter_vcf(source: str | os.PathLike | pysam.VariantFile, genome: Genome, *,
+             name: str | None = None) -> Iterator[VcfSite]:
+    """Yield one ``VcfSite`` per VCF record, in file order, streaming, with the record's own text.
 
     ``source`` is a path, ``-`` (stdin) or a ``pysam.VariantFile`` from ``open_vcf`` (left open:
-    a handle the caller passed in is the caller's). A record htslib cannot parse raises
-    ``InputError`` naming the file and line.
+    a handle the caller passed in is the caller's). ``name``: how messages name the file (default:
+    its path). A record htslib cannot parse raises ``InputError`` naming the file and line.
     """
     import pysam
 
     owned = not isinstance(source, pysam.VariantFile)
     vf = open_vcf(source) if owned else source
-    name = display_name(source if owned else (_real_path(vf) or "-"))
+    name = name or (display_name(source) if owned else _file_name(vf))
     pump = _pump_of(vf)
     try:
         n_header = _header_lines(vf)
+        texts = _record_texts(vf, n_header)
         n = 0
         records = iter(vf)
         while True:
             try:
-                record = next(records)
+                with quiet_htslib():
+                    record = next(records)
             except StopIteration:
                 break
             except (OSError, ValueError) as exc:
@@ -270,10 +355,13 @@ def iter_vcf(source: str | os.PathLike | pysam.VariantFile, genome: Genome) -> I
                 reason = _diagnose(vf, line) or f"htslib could not parse it: {exc or type(exc).__name__}"
                 raise InputError(f"malformed VCF record {n + 1}: {reason}", path=name, line=line) from None
             n += 1
-            yield _site(record, genome, n_header + n)
+            site = _site(record, genome, n_header + n)
+            site.text = _same_record(next(texts), record)
+            yield site
         if pump is not None and pump.error:  # htslib may take a cut stream for a clean end
             raise InputError(pump.error, path=name, line=n_header + n + 1)
     finally:
+        texts.close()
         if owned:
             _PUMPED.pop(id(vf), None)
             vf.close()

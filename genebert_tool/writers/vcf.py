@@ -27,11 +27,27 @@ def info_safe(text: str) -> str:
     return str(text).translate(_INFO_FORBIDDEN)
 
 
-class VcfWriter(CommitOrAbort):
-    """Write a VCF: the input header plus ``extra_header_lines``, then records with appended INFO."""
+def _meta_key(line: str) -> str:
+    """``##INFO=<ID=X,...`` -> ``INFO/X``; ``##key=...`` -> ``key``."""
+    key, _, value = line[2:].partition("=")
+    if value.startswith("<ID="):
+        return f"{key}/{value[4:].split(',', 1)[0].rstrip('>')}"
+    return key
 
-    def __init__(self, path: str | os.PathLike, header_text: str, extra_header_lines: Sequence[str]) -> None:
+
+class VcfWriter(CommitOrAbort):
+    """Write a VCF: the input header plus ``extra_header_lines``, then records with appended INFO.
+
+    ``own_info``: INFO keys this writer owns (``GENEBERT`` ...): re-annotating an annotated VCF
+    replaces them -- their values in every record and their ``##INFO`` lines -- instead of adding
+    a second copy. Header lines with the same key as an extra line (``##genebert=``,
+    ``##genebert_model=``) are replaced too. Everything else passes through as given.
+    """
+
+    def __init__(self, path: str | os.PathLike, header_text: str, extra_header_lines: Sequence[str],
+                 *, own_info: Sequence[str] = (), own_meta: Sequence[str] = ()) -> None:
         self.path = str(path)
+        self._own_info = frozenset(own_info)
         self.bgzip = self.path.endswith((".gz", ".bgz"))
         self.index_error: str | None = None
         self.n_records = 0
@@ -41,6 +57,9 @@ class VcfWriter(CommitOrAbort):
         for line in extra_header_lines:
             if not line.startswith("##"):
                 raise ValueError(f"extra header line must start with '##': {line!r}")
+        replaced = {_meta_key(x) for x in extra_header_lines if not x.startswith("##INFO=")}
+        replaced |= {f"INFO/{k}" for k in self._own_info} | set(own_meta)
+        lines = [x for x in lines[:-1] if not (x.startswith("##") and _meta_key(x) in replaced)] + lines[-1:]
         if self.path == "-":
             self._tmp = None
             self._fh = sys.stdout
@@ -71,8 +90,13 @@ class VcfWriter(CommitOrAbort):
         if len(fields) < 8:
             raise ValueError(f"not a VCF record line: {record_text[:80]!r}")
         extra = [k if v is None else f"{k}={v}" for k, v in info if v != ""]
+        base = fields[7]
+        if self._own_info and base not in ("", "."):
+            kept = [kv for kv in base.split(";") if kv.split("=", 1)[0] not in self._own_info]
+            base = ";".join(kept) if kept else "."
+            if extra or kept != fields[7].split(";"):
+                fields[7] = base
         if extra:
-            base = fields[7]
             fields[7] = ";".join(([] if base in ("", ".") else [base]) + extra)
         self._write("\t".join(fields) + "\n")
         self.n_records += 1
@@ -90,10 +114,13 @@ class VcfWriter(CommitOrAbort):
         if self.bgzip:
             import pysam
 
+            from genebert_tool.genome.vcf import quiet_htslib
+
             try:
-                pysam.tabix_index(tmp, preset="vcf", force=True)
-            except (OSError, ValueError) as exc:
-                self.index_error = str(exc) or type(exc).__name__
+                with quiet_htslib():
+                    pysam.tabix_index(tmp, preset="vcf", force=True)
+            except (OSError, ValueError) as exc:  # name the output, not the temporary file
+                self.index_error = (str(exc) or type(exc).__name__).replace(tmp, self.path)
             if self.index_error is None:
                 os.replace(f"{tmp}.tbi", tbi)
             else:
