@@ -17,6 +17,13 @@ live here, in one place:
   (:func:`split_stratified`), recorded as line numbers in ``split.json`` next to the model.
 * **GUE splice** labels (0 acceptor, 1 donor, 2 non-site) are remapped to genebert's
   (0 neither, 1 donor, 2 acceptor) so one model reads both sources.
+* **The hidden test region** (``trainer.genome_split.TEST_REGION``, chr22 >= 38,000,000): rows of the
+  shared files that lie in it (``split/shared_rows_in_chr22_test_region.tsv``, see
+  :func:`hidden_rows`) are dropped by every loader here -- for training, selection and evaluation
+  alike -- when the file lives under the data directory. Seeded splits are drawn over *all* rows of a
+  file first and the hidden rows are removed from each part afterwards, so every other row keeps the
+  part it had before the rule. Each :class:`TaskData` says what it dropped (``dropped``) and the
+  split record carries it (``test_region``).
 
 Random streams are derived from ``(seed, crc32(experiment name))`` so adding an experiment does not
 change the negatives or splits of another.
@@ -24,13 +31,18 @@ change the negatives or splits of another.
 
 from __future__ import annotations
 
+import csv
+import functools
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+from genebert_tool.datadir import data_dir
 from genebert_tool.errors import InputError
 from genebert_tool.genome.sequences import (
     SPLICE_LABELS,
@@ -40,22 +52,29 @@ from genebert_tool.genome.sequences import (
     read_gue_csv,
     read_uci_splice,
 )
+from trainer.genome_split import TEST_REGION, test_region_rows
 from trainer.metrics import IGNORE_INDEX, TASKS
 from trainer.shuffle import dinucleotide_shuffle
 
 __all__ = [
     "DataSettings",
+    "HiddenRows",
+    "TEST_REGION_TABLE",
     "TaskData",
     "center_crop",
     "deepbind_experiment",
     "deepbind_output_name",
     "deepbind_with_negatives",
+    "drop_hidden_rows",
+    "dropped_summary",
     "file_split_record",
+    "hidden_rows",
     "is_deepbind_test_fold",
     "load_finetune_data",
     "load_labelled",
     "multitask_deepbind",
     "split_stratified",
+    "test_region_counts",
 ]
 
 # GUE splice "reconstructed": 0 acceptor, 1 donor, 2 non-site -> ours 0 neither, 1 donor, 2 acceptor
@@ -70,6 +89,9 @@ class TaskData:
     (n, n_outputs) for multi-task TFBS, with ``-100`` where an example is unlabelled for an output.
     ``output_names``: binary -> one name (the positive class, e.g. ``"promoter"`` or
     ``"CTCFL_K562"``); splice -> ``SPLICE_LABELS``; multi-task -> one name per experiment.
+    ``dropped``: hidden-test-region rows left out of this data set, per shared file (relative to the
+    data dir): ``{"rows": n, "table_rows": n in the table, "reasons": {reason: n}, "lines": [...]}``
+    (``lines``: their 1-based source lines).
     """
 
     task: str
@@ -80,6 +102,7 @@ class TaskData:
     sources: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     description: str = ""
+    dropped: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -107,6 +130,7 @@ class TaskData:
             pick(self.sources),
             pick(self.lines),
             self.description if description is None else description,
+            dict(self.dropped),
         )
 
     def class_counts(self) -> dict:
@@ -134,7 +158,159 @@ def concat(parts: Sequence[TaskData], *, description: str = "") -> TaskData:
         [s for p in parts for s in p.sources],
         [s for p in parts for s in p.lines],
         description,
+        _merge_dropped(p.dropped for p in parts),
     )
+
+
+# ------------------------------------------------------------------ the hidden test region
+#: The table of shared rows that lie in the hidden test region, relative to the data dir.
+TEST_REGION_TABLE = "split/shared_rows_in_chr22_test_region.tsv"
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class HiddenRows:
+    """Rows of one shared file that lie in the hidden test region.
+
+    ``file`` is relative to the data dir (as the table names it). ``rows`` are the table's row
+    numbers: **0-based among the file's data records, header lines not counted** -- the index of a
+    record in the order its reader yields it. Checked on the real files (every listed row's label
+    equals the table's ``label``, and every sampled listed sequence occurs verbatim in hg38
+    chr22 >= 38,000,000, while the 1-based reading fails both checks):
+
+    * GUE CSV / DNABERT TSV (``sequence,label`` header) and DeepBind ``.seq`` (``FoldID EventID seq
+      Bound`` header): row r is source line r + 2.
+    * UCI ``splice.data`` and the JUND ``.hg19.tsv`` intervals (no header): row r is line r + 1.
+    * ClinVar donor ``.csv`` (one header line): row r is the r-th record after the header; ClinVar
+      ``.vcf``: the r-th record after the ``#`` header lines.
+
+    ``reasons``: the table's ``reason`` counts for the file.
+    """
+
+    file: str
+    rows: frozenset[int]
+    reasons: dict[str, int]
+
+
+@functools.lru_cache(maxsize=4)
+def _read_table(table: str, _mtime_ns: int) -> tuple[dict[str, set[int]], dict[str, dict[str, int]]]:
+    rows = test_region_rows(table)
+    reasons: dict[str, Counter] = {}
+    with open(table, newline="") as handle:
+        for rec in csv.DictReader(handle, delimiter="\t"):
+            reasons.setdefault(rec["file"], Counter())[rec["reason"]] += 1
+    return rows, {k: dict(v) for k, v in reasons.items()}
+
+
+def shared_file_key(path: str | Path) -> str | None:
+    """``path`` relative to the data dir (``genebert_tool.datadir.data_dir``), POSIX-style, or None
+    when it does not live there (or there is no data dir)."""
+    if str(path) == "-":
+        return None
+    root = data_dir(required=False)
+    if root is None:
+        return None
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def hidden_rows(path: str | Path) -> HiddenRows | None:
+    """The hidden-test-region rows of ``path``, or None when ``path`` is not under the data dir.
+
+    A file under the data dir without an entry in the table gets an empty ``rows``. A data dir
+    without the table is an error: the rule cannot be checked, so nothing is loaded.
+    """
+    key = shared_file_key(path)
+    if key is None:
+        return None
+    table = data_dir() / TEST_REGION_TABLE
+    if not table.is_file():
+        raise InputError(f"the table of hidden-test-region rows ({TEST_REGION_TABLE}) is missing from the data dir; "
+                         f"cannot drop the rows of {key} that lie in {TEST_REGION}", path=str(table))
+    rows, reasons = _read_table(str(table), table.stat().st_mtime_ns)
+    return HiddenRows(key, frozenset(rows.get(key, ())), dict(reasons.get(key, {})))
+
+
+def hidden_mask(n_records: int, path: str | Path) -> tuple[np.ndarray, HiddenRows | None]:
+    """(bool (n_records,) -- True for a row in the hidden test region, its ``HiddenRows``).
+
+    ``n_records``: how many data records the file holds (all of them, in file order)."""
+    hidden = hidden_rows(path)
+    mask = np.zeros(n_records, dtype=bool)
+    if hidden is None or not hidden.rows:
+        return mask, hidden
+    top = max(hidden.rows)
+    if top >= n_records:
+        raise InputError(f"{TEST_REGION_TABLE} names row {top} (0-based) but the file has {n_records} data rows: "
+                         "not the file the table was made for?", path=str(path))
+    mask[np.fromiter(hidden.rows, dtype=np.int64)] = True
+    return mask, hidden
+
+
+def drop_hidden_rows(records: Sequence[_T], path: str | Path) -> tuple[list[_T], dict]:
+    """``records`` (every data record of ``path``, in file order) without its hidden-test-region rows,
+    and the ``dropped`` entry describing them (``{}`` when ``path`` is not under the data dir).
+
+    For readers outside this module (benchmarks) that hold plain records; records with a ``line``
+    attribute get their lines listed."""
+    mask, hidden = hidden_mask(len(records), path)
+    kept = [r for r, m in zip(records, mask) if not m]
+    lines = [int(getattr(r, "line", -1)) for r, m in zip(records, mask) if m]
+    return kept, _dropped_entry(hidden, lines)
+
+
+def _dropped_entry(hidden: HiddenRows | None, lines: Sequence[int]) -> dict:
+    if hidden is None:
+        return {}
+    return {hidden.file: {"rows": len(lines), "table_rows": len(hidden.rows), "reasons": dict(hidden.reasons),
+                          "lines": sorted(int(x) for x in lines)}}
+
+
+def _merge_dropped(entries) -> dict:
+    out: dict = {}
+    for entry in entries:
+        for key, e in entry.items():
+            if key not in out:
+                out[key] = {**e, "lines": list(e.get("lines", []))}
+            else:  # two parts of one file: count each dropped line once
+                lines = sorted(set(out[key]["lines"]) | set(e.get("lines", [])))
+                out[key].update(rows=len(lines), lines=lines)
+    return out
+
+
+def dropped_summary(dropped: dict) -> dict:
+    """A ``dropped`` mapping for split.json / metrics.json: counts and reasons, no line lists."""
+    return {key: {k: v for k, v in e.items() if k != "lines"} for key, e in sorted(dropped.items())}
+
+
+def test_region_counts(datasets: Sequence[TaskData] | Sequence[dict]) -> dict:
+    """For metrics.json: the hidden-test-region rows left out of the given data sets (or their
+    ``dropped`` mappings), per shared file: ``{"region", "table", "rows", "files": {file: {...}}}``."""
+    merged = _merge_dropped(d if isinstance(d, dict) else d.dropped for d in datasets)
+    files = dropped_summary(merged)
+    return {"region": str(TEST_REGION), "table": TEST_REGION_TABLE, "rows": sum(f["rows"] for f in files.values()),
+            "files": files}
+
+
+def _test_region_record(files: Sequence[str], parts: Sequence[tuple[str, dict]]) -> dict:
+    """The split record's ``test_region`` entry: per shared file, the rows dropped from each part.
+
+    ``parts``: (part name, ``dropped`` mapping) pairs, e.g. ``("train", train_data.dropped)``."""
+    out: dict = {"region": str(TEST_REGION), "table": TEST_REGION_TABLE, "files": {}, "not_under_data_dir": []}
+    for path in files:
+        if shared_file_key(path) is None:
+            out["not_under_data_dir"].append(str(path))
+    for part, dropped in parts:
+        for key, e in dropped.items():
+            f = out["files"].setdefault(key, {"rows": 0, "by_part": {}, "table_rows": e["table_rows"],
+                                              "reasons": e["reasons"]})
+            f["by_part"][part] = f["by_part"].get(part, 0) + e["rows"]
+            f["rows"] += e["rows"]
+    out["rows"] = sum(f["rows"] for f in out["files"].values())
+    return out
 
 
 # ------------------------------------------------------------------ file kinds
@@ -200,8 +376,23 @@ def load_labelled(task: str, path: str | Path) -> TaskData:
     """A file that carries its own labels: GUE CSV, DeepBind ``_B``, UCI splice, DNABERT TSV.
 
     Splice CSV (GUE) labels are remapped to genebert's (0 neither, 1 donor, 2 acceptor). DeepBind
-    ``_AC`` files hold positives only: use :func:`deepbind_with_negatives` for them.
+    ``_AC`` files hold positives only: use :func:`deepbind_with_negatives` for them. Rows in the
+    hidden test region (:func:`hidden_rows`) are left out and listed in ``dropped``.
     """
+    full, mask, hidden = _load_all_rows(task, path)
+    if hidden is None:
+        return full
+    out = full.subset(np.flatnonzero(~mask))
+    out.dropped = _dropped_entry(hidden, [full.lines[i] for i in np.flatnonzero(mask)])
+    if mask.any():
+        out.description = (f"{_basename(path).removesuffix('.gz')} ({len(out)} of {len(full)} rows; "
+                           f"{int(mask.sum())} in the hidden test region dropped)")
+    return out
+
+
+def _load_all_rows(task: str, path: str | Path) -> tuple[TaskData, np.ndarray, HiddenRows | None]:
+    """Every row of a labelled file (hidden ones included), the hidden-row mask (n,) and its
+    ``HiddenRows`` (None outside the data dir): for splits drawn over the whole file."""
     name = _basename(path).removesuffix(".gz")
     if name.endswith(".seq"):
         if not is_deepbind_test_fold(path):
@@ -232,7 +423,9 @@ def load_labelled(task: str, path: str | Path) -> TaskData:
     bad = [r for r in records if not 0 <= r.label < n_classes]
     if bad:
         raise InputError(f"label {bad[0].label} is outside 0..{n_classes - 1} for task {task!r}", path=bad[0].source, line=bad[0].line)
-    return _from_records(task, records, _default_output_names(task, path), f"{name} ({len(records)} rows)")
+    data = _from_records(task, records, _default_output_names(task, path), f"{name} ({len(records)} rows)")
+    mask, hidden = hidden_mask(len(records), path)
+    return data, mask, hidden
 
 
 # ------------------------------------------------------------------ DeepBind _AC + shuffled negatives
@@ -250,6 +443,10 @@ def deepbind_with_negatives(
     train) or ``"all"``. ``max_positives`` subsamples the positives of the chosen part (seeded).
     Labels (n,) in {0, 1}; negatives are named ``<EventID>_shuf``. Rows are positives then their
     negatives in the same order.
+
+    Positives in the hidden test region (:func:`hidden_rows`) are dropped from the chosen part after
+    the train/dev cut (drawn over all rows, so every other row keeps its part) and before the
+    ``max_positives`` subsample; ``dropped`` lists them.
     """
     if is_deepbind_test_fold(path):
         raise InputError("DeepBind _B files are test folds: never train or tune on them", path=str(path))
@@ -265,6 +462,9 @@ def deepbind_with_negatives(
     n_dev = int(round(dev_fraction * len(records))) if part != "all" else 0
     chosen = {"dev": order[:n_dev], "train": order[n_dev:], "all": order}[part]
     chosen = np.sort(chosen)  # file order inside a part: easier to read, same content
+    hidden_m, hidden = hidden_mask(len(records), path)
+    dropped = _dropped_entry(hidden, [records[i].line for i in chosen[hidden_m[chosen]]])
+    chosen = chosen[~hidden_m[chosen]]
     if max_positives is not None and len(chosen) > max_positives:
         sub = _rng(seed, f"subsample:{part}:" + experiment).choice(len(chosen), size=max_positives, replace=False)
         chosen = np.sort(chosen[sub])
@@ -278,7 +478,12 @@ def deepbind_with_negatives(
         f"{_basename(path)} part={part} seed={seed} dev_fraction={dev_fraction}: "
         f"{len(positives)} positives + {len(negatives)} dinucleotide-shuffled negatives"
     )
-    return _from_records("tfbs", positives + negatives, [deepbind_output_name(path)], desc)
+    n_dropped = next(iter(dropped.values()), {}).get("rows", 0)
+    if n_dropped:
+        desc += f" ({n_dropped} test-region positives dropped)"
+    out = _from_records("tfbs", positives + negatives, [deepbind_output_name(path)], desc)
+    out.dropped = dropped
+    return out
 
 
 def multitask_deepbind(
@@ -370,6 +575,10 @@ def load_finetune_data(
 
     DeepBind ``_B`` files are refused in ``train`` and in ``dev``. The split record (JSON-able)
     names the files, the seed and — for UCI splice — the 1-based line numbers of each part.
+
+    Rows in the hidden test region are in no part (:func:`hidden_rows`); seeded splits are drawn
+    over all rows first, so the other rows keep the parts they had before the rule. The record's
+    ``test_region`` says how many were dropped per file and part, and why (the table's reasons).
     """
     s = settings or DataSettings()
     train = [str(p) for p in train]
@@ -402,7 +611,8 @@ def load_finetune_data(
             dv = multitask_deepbind(train, part="dev", **{**kw, "max_positives": s.max_dev_positives})
         record.update(kind="deepbind_ac", dev_fraction=s.dev_fraction, max_positives=s.max_positives,
                       max_dev_positives=s.max_dev_positives,
-                      negatives="one Altschul-Erickson dinucleotide shuffle per positive")
+                      negatives="one Altschul-Erickson dinucleotide shuffle per positive",
+                      test_region=_test_region_record(train, [("train", tr.dropped), ("dev", dv.dropped)]))
         return tr, dv, record
     if any(is_deepbind(p) for p in train):
         raise InputError("do not mix DeepBind files with other formats in one training run")
@@ -410,22 +620,29 @@ def load_finetune_data(
     if dev:
         full = concat([load_labelled(task, p) for p in train], description=" + ".join(_basename(p) for p in train))
         dv = concat([load_labelled(task, p) for p in dev], description=" + ".join(_basename(p) for p in dev))
-        record.update(kind="files")
+        record.update(kind="files", test_region=_test_region_record(train + dev, [("train", full.dropped),
+                                                                                  ("dev", dv.dropped)]))
         return full, dv, record
     # no --dev: each file is split on its own (UCI splice: train/dev/test; others: train/dev), so a
     # file's held-out rows stay held out whatever it is trained with
-    parts = []
+    parts, dropped_parts = [], []
     for path in train:
-        full = load_labelled(task, path)
-        tr_i, dv_i, file_record = _split_file(full, path, s)
-        parts.append((full.subset(tr_i, description=f"{full.description} [train part, seed {s.seed}]"),
-                      full.subset(dv_i, description=f"{full.description} [dev part, seed {s.seed}]")))
+        full, hidden_m, hidden = _load_all_rows(task, path)
+        tr_i, dv_i, file_record, dropped = _split_file(full, path, s, hidden_m, hidden)
+        n_hidden = int(hidden_m.sum())
+        note = f"; {n_hidden} test-region rows dropped" if n_hidden else ""
+        tr = full.subset(tr_i, description=f"{full.description} [train part, seed {s.seed}{note}]")
+        dv = full.subset(dv_i, description=f"{full.description} [dev part, seed {s.seed}{note}]")
+        tr.dropped, dv.dropped = dropped.get("train", {}), dropped.get("dev", {})
+        parts.append((tr, dv))
+        dropped_parts += list(dropped.items())
         if len(train) == 1:
             record.update(file_record)
         else:
             record.setdefault("per_file", {})[path] = file_record
     if len(train) > 1:
         record["kind"] = "per_file"
+    record["test_region"] = _test_region_record(train, dropped_parts)
     if len(parts) == 1:
         return parts[0][0], parts[0][1], record
     return (
@@ -435,17 +652,30 @@ def load_finetune_data(
     )
 
 
-def _split_file(full: TaskData, path: str, s: DataSettings) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(train rows, dev rows, split record) of one labelled file: UCI splice gets a stratified
-    train/dev/test split (the test lines are recorded, never returned), any other file train/dev."""
+def _split_file(
+    full: TaskData, path: str, s: DataSettings, hidden_m: np.ndarray | None = None, hidden: HiddenRows | None = None
+) -> tuple[np.ndarray, np.ndarray, dict, dict[str, dict]]:
+    """(train rows, dev rows, split record, {part: dropped}) of one labelled file: UCI splice gets a
+    stratified train/dev/test split (the test lines are recorded, never returned), any other file
+    train/dev. The split is drawn over every row of ``full``; rows where ``hidden_m`` (n,) is True
+    (the hidden test region) are then removed from each part and from its recorded lines."""
+    hidden_m = np.zeros(len(full), dtype=bool) if hidden_m is None else hidden_m
+    dropped: dict[str, dict] = {}
+
+    def keep(part: str, idx: np.ndarray) -> np.ndarray:
+        dropped[part] = _dropped_entry(hidden, [full.lines[i] for i in idx[hidden_m[idx]]])
+        return idx[~hidden_m[idx]]
+
     if _basename(path).removesuffix(".gz").endswith(".data"):
         fr = (1 - s.dev_fraction - s.test_fraction, s.dev_fraction, s.test_fraction)
-        tr_i, dv_i, te_i = split_stratified(full.labels, seed=s.seed, fractions=fr)
+        tr_i, dv_i, te_i = (keep(k, v) for k, v in zip(("train", "dev", "test"),
+                                                        split_stratified(full.labels, seed=s.seed, fractions=fr)))
         lines = {k: [full.lines[i] for i in v] for k, v in (("train", tr_i), ("dev", dv_i), ("test", te_i))}
-        return tr_i, dv_i, {"kind": "stratified_train_dev_test", "fractions": list(fr), "lines": lines}
+        return tr_i, dv_i, {"kind": "stratified_train_dev_test", "fractions": list(fr), "lines": lines}, dropped
     fr = (1 - s.dev_fraction, s.dev_fraction)
-    tr_i, dv_i = split_stratified(full.labels, seed=s.seed, fractions=fr)
-    return tr_i, dv_i, {"kind": "stratified_train_dev", "fractions": list(fr), "lines": {"dev": [full.lines[i] for i in dv_i]}}
+    tr_i, dv_i = (keep(k, v) for k, v in zip(("train", "dev"), split_stratified(full.labels, seed=s.seed, fractions=fr)))
+    return (tr_i, dv_i, {"kind": "stratified_train_dev", "fractions": list(fr), "lines": {"dev": [full.lines[i] for i in dv_i]}},
+            dropped)
 
 
 def center_crop(sequences: Sequence[str], window: int) -> list[str]:
@@ -483,7 +713,9 @@ def file_split_record(split_record: dict | None, path: str | Path) -> dict | Non
 def select_split(data: TaskData, split_record: dict | None, part: str) -> TaskData:
     """Rows of ``data`` (read from the file a split record was made on) in ``part`` of that split.
 
-    ``part == "all"`` returns ``data`` unchanged. Rows are matched by (1-based) source line.
+    ``part == "all"`` returns ``data`` unchanged. Rows are matched by (1-based) source line. Lines
+    that ``data`` dropped as hidden-test-region rows are not looked for (a record made before the
+    rule may name them); the result's ``dropped`` counts those of this part.
     """
     if part == "all":
         return data
@@ -492,9 +724,15 @@ def select_split(data: TaskData, split_record: dict | None, part: str) -> TaskDa
     if not split_record or "lines" not in split_record or part not in split_record["lines"]:
         raise InputError(f"the model records no {part!r} split for this data (use --split all)")
     wanted = set(split_record["lines"][part])
+    dropped = {key: {**e, "lines": sorted(wanted & set(e["lines"]))} for key, e in data.dropped.items()}
+    for e in dropped.values():
+        e["rows"] = len(e["lines"])
+    wanted -= {line for e in dropped.values() for line in e["lines"]}
     idx = [i for i, line in enumerate(data.lines) if line in wanted]
     if len(idx) != len(wanted):
         raise InputError(
             f"the {part!r} split names {len(wanted)} lines but only {len(idx)} were found: not the file the model was trained on?"
         )
-    return data.subset(idx, description=f"{data.description} [{part} part of the recorded split]")
+    out = data.subset(idx, description=f"{data.description} [{part} part of the recorded split]")
+    out.dropped = dropped
+    return out
