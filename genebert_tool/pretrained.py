@@ -6,9 +6,12 @@
                                       "sha256": {"config.json": "<hex>", "model.safetensors": "<hex>", ...},
                                       "task": "promoter", "version": "0.1.0"}}}
 
-``resolve_model`` accepts a directory (used as is, not verified: it is the caller's) or a registered
-name (every listed file is hashed and compared; a mismatch, e.g. a Git LFS pointer instead of the
-weights, raises ``ModelError``). Trainers call ``register_model`` after writing a model directory.
+``resolve_model`` accepts a directory or a registered name. A registered name is confined to the
+registry root (a manifest ``path`` may not point outside it) and every listed file is hashed and
+compared; a mismatch, e.g. a Git LFS pointer instead of the weights, raises ``ModelError``. A
+directory is verified against its ``SHA256SUMS`` file (``sha256sum -c`` format) when it has one;
+``write_checksums`` writes it, and savers (``register_model``, trainers after ``save_pretrained``)
+call it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ __all__ = [
     "model_entry",
     "register_model",
     "sha256_file",
+    "write_checksums",
+    "verify_checksums",
+    "CHECKSUM_FILE",
 ]
+
+CHECKSUM_FILE = "SHA256SUMS"
 
 MANIFEST_FILE = "manifest.json"
 DEFAULT_MODELS = {"promoter": "genebert-promoter", "tfbs": "genebert-tfbs", "splice": "genebert-splice",
@@ -55,6 +63,47 @@ def sha256_file(path: str | os.PathLike) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def write_checksums(model_dir: str | os.PathLike) -> Path:
+    """Write ``SHA256SUMS`` (``<hex>  <name>`` per file, as ``sha256sum`` does) for every file of a model
+    directory, atomically; returns its path."""
+    directory = Path(model_dir)
+    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.name != CHECKSUM_FILE)
+    text = "".join(f"{sha256_file(p)}  {p.name}\n" for p in files)
+    target = directory / CHECKSUM_FILE
+    tmp = directory / f".{CHECKSUM_FILE}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def verify_checksums(model_dir: str | os.PathLike) -> bool:
+    """Check a directory's files against its ``SHA256SUMS``; False when it has none, ``ModelError`` on a
+    mismatch or a listed file that is missing."""
+    directory = Path(model_dir)
+    sums = directory / CHECKSUM_FILE
+    if not sums.is_file():
+        return False
+    for lineno, line in enumerate(sums.read_text(errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.partition("  ")
+        name = name.strip().lstrip("*")
+        if not name or "/" in name or name in ("..", "."):
+            raise ModelError(f"{sums}:{lineno}: not a '<sha256>  <file name>' line")
+        path = directory / name
+        if not path.is_file():
+            raise ModelError(f"{sums}:{lineno}: {path} is missing")
+        actual = sha256_file(path)
+        if actual != digest.strip().lower():
+            raise ModelError(f"{path}: sha256 {actual} does not match {sums} ({digest.strip()}): "
+                             "the file changed since the model was saved")
+    return True
 
 
 def _read_manifest(root: Path) -> dict:
@@ -101,10 +150,14 @@ def resolve_model(name_or_dir: str | os.PathLike, *, root: str | os.PathLike | N
     """
     path = Path(name_or_dir)
     if path.is_dir():
+        verify_checksums(path)
         return path
     root_path = Path(root) if root else pretrained_root()
     entry = model_entry(str(name_or_dir), root=root_path)
-    model_dir = root_path / entry["path"]
+    rel = str(entry.get("path", ""))
+    model_dir = (root_path / rel).resolve()
+    if not rel or Path(rel).is_absolute() or root_path.resolve() not in model_dir.parents:
+        raise ModelError(f"model {name_or_dir!r}: manifest path {rel!r} is outside the registry {root_path}")
     if not model_dir.is_dir():
         raise ModelError(f"model {name_or_dir!r}: directory {model_dir} is missing")
     for file_name, expected in sorted(entry.get("sha256", {}).items()):
@@ -146,7 +199,9 @@ def register_model(
             shutil.rmtree(target)
         shutil.copytree(source, target)
         source = target
-    files = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith("."))
+    write_checksums(source)  # the directory verifies itself when it is used by path, too
+    files = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.name != CHECKSUM_FILE)
     entry = {
         "path": source.relative_to(root_path).as_posix(),
         "sha256": {p.name: sha256_file(p) for p in files},

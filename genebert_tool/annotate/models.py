@@ -46,18 +46,27 @@ class ScoringModel:
     window_bp: int = 0
     per_position: bool = False
     scan_distance: int = 0  # VCF, splice models: windows at offsets -d..d around the variant
+    sha256: str = "."  # of the weights file loaded; "." for models not loaded from a file (stubs)
 
     def score(self, sequences: Sequence[str], *, batch_size: int = 256) -> np.ndarray:
-        """Probabilities of the kept outputs, ``(len(sequences), len(columns))`` float32."""
+        """Probabilities of the kept outputs, ``(len(sequences), len(columns))`` float32.
+
+        ``ModelError`` when the model returns NaN or infinity (damaged weights): a probability that
+        is not a number must stop the run, not become a ``.`` in the output.
+        """
         if not sequences:
             return np.zeros((0, len(self.keep)), dtype=np.float32)
-        probs = self.predictor.predict(list(sequences), batch_size=batch_size)
-        return np.asarray(probs, dtype=np.float32)[:, self.keep]
+        probs = np.asarray(self.predictor.predict(list(sequences), batch_size=batch_size), dtype=np.float32)
+        if not np.isfinite(probs).all():
+            bad = int(np.flatnonzero(~np.isfinite(probs).all(axis=1))[0])
+            raise ModelError(f"model {self.name} {self.version} returned a non-finite score (NaN or infinity) for "
+                             f"window {bad + 1} of a batch: its weights are damaged (sha256 {self.sha256})")
+        return probs[:, self.keep]
 
     def describe(self) -> str:
-        """``name=... version=... task=... window_bp=... outputs=a,b`` for output headers."""
+        """``name=... version=... task=... window_bp=... sha256=... outputs=a,b`` for output headers."""
         return (f"name={self.name} version={self.version} task={self.task} window_bp={self.window_bp} "
-                f"outputs={','.join(self.columns)}")
+                f"sha256={self.sha256} outputs={','.join(self.columns)}")
 
 
 def default_models(task: str) -> list[str]:
@@ -87,14 +96,17 @@ def filter_tfs(outputs: Sequence[str], keep: Sequence[int], tfs: Sequence[str], 
     ``CTCF`` and ``MA0139.1``). ``InputError`` listing the choices when nothing matches."""
     wanted = {t.strip().lower() for t in tfs if t.strip()}
     chosen = []
+    matched: set[str] = set()
     for i in keep:
         name = outputs[i].lower()
         parts = set(re.split(r"[_:|/ ]+", name)) | {name}
         if wanted & parts:
             chosen.append(i)
-    if not chosen:
+            matched |= wanted & parts
+    missing = sorted(wanted - matched)
+    if missing:  # a TF silently dropped would look like a TF that was scored and found nothing
         available = ", ".join(outputs[i] for i in keep)
-        raise InputError(f"--tf {', '.join(sorted(wanted))}: no such output in model {model} (outputs: {available})")
+        raise InputError(f"--tf {', '.join(missing)}: no such output in model {model} (outputs: {available})")
     return chosen
 
 
@@ -178,6 +190,10 @@ def load_models(
         window = int(context_bp or predictor.window_bp or 0)
         if window <= 0:
             raise ModelError(f"model {ref} does not record its window_bp; pass --context-bp")
+        k = int(getattr(getattr(predictor, "config", None), "kmer", 1) or 1)
+        if window < k:
+            what = "--context-bp" if context_bp else "its window_bp"
+            raise InputError(f"model {ref} reads {k}-mers, but {what} is {window}: a window needs at least {k} bp")
         readable = _readable_bp(predictor)
         if readable is not None and window > readable:
             # the tokenizer would cut the window's 3' end: the scored base would no longer be centred
@@ -195,6 +211,7 @@ def load_models(
                 window_bp=window,
                 per_position=per_position_splice and model_task == "splice",
                 scan_distance=splice_distance if model_task == "splice" and not per_position_splice else 0,
+                sha256=getattr(predictor, "weights_sha256", None) or ".",
             )
         )
     if tfs and not any(m.task == "tfbs" for m in models):

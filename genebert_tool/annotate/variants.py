@@ -87,7 +87,7 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
     for m in models:
         lines.append(
             f'##genebert_model=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
-            f'ScanDistance={m.scan_distance},Outputs="{"|".join(m.columns)}">'
+            f'ScanDistance={m.scan_distance},Sha256="{m.sha256}",Outputs="{"|".join(m.columns)}">'
         )
     if classifier is not None:
         auc = classifier.cv_metrics.get("auc")

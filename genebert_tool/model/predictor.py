@@ -31,7 +31,35 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; anything else is passed to ``torch.device``."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"--device {device}: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"--device {device}: CUDA is not available on this machine (use --device cpu or auto)")
+    return resolved
+
+
+def check_weights_file(path: Path) -> str:
+    """Hex sha256 of a ``model.safetensors`` after checking that it is a whole safetensors file;
+    ``ModelError`` in one line for an empty, truncated or garbage file."""
+    from safetensors import SafetensorError, safe_open
+
+    from genebert_tool.pretrained import sha256_file
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            fh.keys()
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"{path}: not a readable safetensors file (damaged or truncated?): {exc}") from None
+    return sha256_file(path)
+
+
+def check_finite(model: torch.nn.Module, where: Path | None) -> None:
+    """``ModelError`` naming the first parameter holding NaN or infinity: such a model scores nothing."""
+    for name, param in model.named_parameters():
+        if not torch.isfinite(param).all():
+            raise ModelError(f"{where}: weight {name} holds NaN or infinite values")
 
 
 @contextlib.contextmanager
@@ -78,6 +106,7 @@ class Predictor:
         self.model_name = model_name or config.model_name or (model_dir.name if model_dir else "genebert")
         self.model_version = model_version or config.model_version or "unversioned"
         self.multi_label = config.problem_type == "multi_label_classification"
+        self.weights_sha256: str | None = None  # of the model.safetensors loaded (from_pretrained sets it)
         self._motifs = None
 
     @classmethod
@@ -85,6 +114,7 @@ class Predictor:
         """Load a task model directory or registered model name; ``ModelError`` if it is not one."""
         from genebert_tool.pretrained import list_models, resolve_model
 
+        device = resolve_device(device)  # before loading: a missing CUDA is one line, not an assertion
         model_dir = resolve_model(dir_or_name)
         entry = {} if Path(dir_or_name).is_dir() else list_models().get(str(dir_or_name), {})
         for required in ("config.json", "model.safetensors", TOKENIZER_FILE):
@@ -96,15 +126,22 @@ class Predictor:
             raise ModelError(f"{model_dir / 'config.json'}: {exc}") from exc
         if config.task is None:
             raise ModelError(f"{model_dir}: a pre-training backbone (config.task is null), not a task model")
+        from safetensors import SafetensorError
+
+        sha256 = check_weights_file(model_dir / "model.safetensors")
         try:
             with _quiet_loading():
-                model = GeneBertForSequenceClassification.from_pretrained(model_dir, config=config)
+                model = GeneBertForSequenceClassification.from_pretrained(model_dir, config=config,
+                                                                          use_safetensors=True)
             tokenizer = KmerTokenizer.from_pretrained(model_dir)
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise ModelError(f"{model_dir}: cannot load model: {exc}") from exc
+        except (OSError, ValueError, RuntimeError, KeyError, SafetensorError) as exc:
+            raise ModelError(f"{model_dir}: cannot load model: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+        check_finite(model, model_dir / "model.safetensors")
         name = None if Path(dir_or_name).is_dir() else str(dir_or_name)
-        return cls(model, tokenizer, device=device, model_dir=model_dir, model_name=name,
-                   model_version=entry.get("version"))
+        predictor = cls(model, tokenizer, device=device, model_dir=model_dir, model_name=name,
+                        model_version=entry.get("version"))
+        predictor.weights_sha256 = sha256
+        return predictor
 
     @property
     def modality(self) -> str:
