@@ -14,6 +14,11 @@ Three tables, printed and written to ``<out-dir>/quality.md`` / ``quality.json``
 
 Runs on CPU with one torch thread (``--threads``); sizes are capped by the ``--max-*`` options and the
 caps are printed with the table.
+
+Rows of the shared files that lie in the hidden test region (hg38 chr22 >= 38,000,000; the table
+``split/shared_rows_in_chr22_test_region.tsv``) are dropped from training and scoring data alike
+(``trainer.datasets.drop_hidden_rows``); each section's ``test_region_rows_dropped`` counts them
+per file.
 """
 
 from __future__ import annotations
@@ -79,6 +84,22 @@ BASELINE_LABELS = {"cnn": "our CNN", "kmer_lr": "k-mer LR", "best_pwm": "best PW
 
 def log(msg: str) -> None:
     print(f"[quality {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _allowed(records: list, path: Path, dropped: list) -> list:
+    """``records`` (a whole file, in file order) without its hidden-test-region rows; the ``dropped``
+    entry is appended to ``dropped`` (see ``trainer.datasets.test_region_counts``)."""
+    from trainer.datasets import drop_hidden_rows
+
+    kept, entry = drop_hidden_rows(records, path)
+    dropped.append(entry)
+    return kept
+
+
+def _test_region_counts(dropped: list) -> dict:
+    from trainer.datasets import test_region_counts
+
+    return test_region_counts(dropped)
 
 
 def _subsample(rows: list, n: int | None, rng: np.random.Generator, *, stratify: bool = True) -> list:
@@ -152,17 +173,18 @@ def run_deepbind(args, data: Path) -> dict:
         from genebert_tool.motifs.jaspar import load_motifs
 
         motifs = load_motifs("JASPAR2018")
-    rows, missing = [], []
+    rows, missing, dropped = [], [], []
     for k, stem in enumerate(stems):
         t0 = time.perf_counter()
         rng = np.random.default_rng(args.seed)
-        positives = _subsample(list(read_deepbind(root / f"{stem}_AC.seq.gz")), args.max_train, rng, stratify=False)
-        n_available = sum(1 for _ in read_deepbind(root / f"{stem}_AC.seq.gz"))
+        available = _allowed(list(read_deepbind(root / f"{stem}_AC.seq.gz")), root / f"{stem}_AC.seq.gz", dropped)
+        positives = _subsample(available, args.max_train, rng, stratify=False)
+        n_available = len(available)
         negatives = [
             LabelledSequence(f"{r.name}_shuf", dinucleotide_shuffle(r.sequence, rng), 0, "dinucleotide-shuffle", r.line)
             for r in positives
         ]
-        test = list(read_deepbind(root / f"{stem}_B.seq.gz"))
+        test = _allowed(list(read_deepbind(root / f"{stem}_B.seq.gz")), root / f"{stem}_B.seq.gz", dropped)
         results = fit_baselines("tfbs", positives + negatives, test, seed=args.seed, motifs=motifs,
                                 names=args.baselines, cnn_options={"epochs": args.epochs})
         row = {
@@ -185,7 +207,8 @@ def run_deepbind(args, data: Path) -> dict:
         log(f"deepbind {k + 1}/{len(stems)} {stem}: " + ", ".join(
             f"{n}={row[n]:.3f}" for n in results) + f" published={row['published_deepbind_auc']} "
             f"({time.perf_counter() - t0:.0f}s)")
-    section = {"rows": rows, "missing_published": missing, "n_motifs": len(motifs) if motifs is not None else None}
+    section = {"rows": rows, "missing_published": missing, "n_motifs": len(motifs) if motifs is not None else None,
+               "test_region_rows_dropped": _test_region_counts(dropped)}
     fill_genebert_deepbind(section, data)
     return section
 
@@ -205,7 +228,8 @@ def fill_genebert_deepbind(section: dict, data: Path) -> None:
         names = [n.lower() for n in predictor.output_names]
         tf_cell = "_".join(row["experiment"].split("_")[:2]).lower()
         if tf_cell in names:
-            test = list(read_deepbind(data / "tfbs" / "deepbind_encode" / f"{row['experiment']}_B.seq.gz"))
+            path = data / "tfbs" / "deepbind_encode" / f"{row['experiment']}_B.seq.gz"
+            test = _allowed(list(read_deepbind(path)), path, [])  # the same rows as the baselines' n_test
             proba = predictor.predict([r.sequence for r in test])[:, names.index(tf_cell)]
             row["genebert"] = score_predictions([r.label for r in test], np.stack([1 - proba, proba], 1),
                                                 task="tfbs")["auc"]
@@ -217,16 +241,16 @@ def fill_genebert_deepbind(section: dict, data: Path) -> None:
 def run_gue(args, data: Path) -> dict:
     from trainer.baselines import fit_baselines
 
-    rows = []
+    rows, dropped = [], []
     motifs = None
     for k, (name, (task, rel)) in enumerate(GUE_TASKS.items()):
         if args.gue_tasks and name not in args.gue_tasks:
             continue
         t0 = time.perf_counter()
         rng = np.random.default_rng(args.seed)
-        train_all = list(read_gue_csv(data / rel / "train.csv.gz"))
+        train_all = _allowed(list(read_gue_csv(data / rel / "train.csv.gz")), data / rel / "train.csv.gz", dropped)
         train = _subsample(train_all, args.max_train_gue, rng)
-        dev = list(read_gue_csv(data / rel / "dev.csv.gz"))
+        dev = _allowed(list(read_gue_csv(data / rel / "dev.csv.gz")), data / rel / "dev.csv.gz", dropped)
         names = [b for b in args.baselines if task == "tfbs" or b != "best_pwm"]
         if "best_pwm" in names and motifs is None:
             from genebert_tool.motifs.jaspar import load_motifs
@@ -245,7 +269,7 @@ def run_gue(args, data: Path) -> dict:
         row["published"] = PUBLISHED_GUE[name]
         rows.append(row)
         log(f"gue {name}: " + ", ".join(f"{b}={row[b]:.1f}" for b in results) + f" ({time.perf_counter() - t0:.0f}s)")
-    section = {"rows": rows}
+    section = {"rows": rows, "test_region_rows_dropped": _test_region_counts(dropped)}
     attach_published_gue(section)
     fill_genebert_gue(section, data)
     return section
@@ -280,7 +304,7 @@ def fill_genebert_gue(section: dict, data: Path) -> None:
         task, rel = GUE_TASKS[row["task"]]
         if predictor is None or not any(str(f).endswith(f"{rel}/train.csv.gz") for f in trained_on):
             continue
-        dev = list(read_gue_csv(data / rel / "dev.csv.gz"))
+        dev = _allowed(list(read_gue_csv(data / rel / "dev.csv.gz")), data / rel / "dev.csv.gz", [])
         proba = predictor.predict([r.sequence for r in dev])[:, 0]
         metrics = score_predictions([r.label for r in dev], np.stack([1 - proba, proba], 1), task=task)
         row["genebert"] = 100 * metrics["mcc"]
@@ -291,15 +315,14 @@ def fill_genebert_gue(section: dict, data: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 def run_splice(args, data: Path) -> dict:
     """UCI splice: the deterministic stratified 80/10/10 split of ``trainer.datasets.split_stratified``
-    (the split the shipped ``genebert-splice`` model was trained with). Baselines fit on train + dev
-    (their own internal dev split inside), everything is scored on the test part."""
+    (the split the shipped ``genebert-splice`` model was trained with), drawn over all rows; then
+    hidden-test-region rows are dropped from every part. Baselines fit on train + dev (their own
+    internal dev split inside), everything is scored on the test part."""
     from trainer.baselines import fit_baselines
-    from trainer.datasets import split_stratified
 
     path = data / "splice" / "uci" / "splice.data.gz"
     rows_all = list(read_uci_splice(path))
-    labels = np.array([r.label for r in rows_all])
-    train_idx, dev_idx, test_idx = split_stratified(labels, seed=args.seed, fractions=(0.8, 0.1, 0.1))
+    (train_idx, dev_idx, test_idx), hidden_lines, dropped = _uci_split(rows_all, path, args.seed)
     train = [rows_all[i] for i in np.concatenate([train_idx, dev_idx])]
     test = [rows_all[i] for i in test_idx]
     names = [b for b in args.baselines if b != "best_pwm"]
@@ -310,20 +333,32 @@ def run_splice(args, data: Path) -> dict:
         row[f"{b}_mcc"] = res.metrics["mcc"]
         row[f"{b}_seconds"] = round(res.seconds, 1)
     split = (f"trainer.datasets.split_stratified(labels, seed={args.seed}, fractions=(0.8, 0.1, 0.1)) over all "
-             f"{len(rows_all)} rows; baselines trained on train+dev ({len(train)}), all models scored on test "
-             f"({len(test)})")
-    section = {"rows": [row], "split": split, "seed": args.seed}
+             f"{len(rows_all)} rows, then the {len(hidden_lines)} rows in the hidden test region dropped; baselines "
+             f"trained on train+dev ({len(train)}), all models scored on test ({len(test)})")
+    section = {"rows": [row], "split": split, "seed": args.seed, "test_region_rows_dropped": _test_region_counts(dropped)}
     fill_genebert_splice(section, data)
     log("splice: " + ", ".join(f"{b}={row[b]:.3f}" for b in results) + f", genebert={row['genebert']}")
     return section
 
 
-def _splice_test_rows(data: Path, seed: int) -> list[LabelledSequence]:
+def _uci_split(rows_all: list[LabelledSequence], path: Path, seed: int) -> tuple[list[np.ndarray], set[int], list]:
+    """(train, dev, test row indices without hidden-test-region rows, the hidden rows' lines, dropped
+    entries per part): the 80/10/10 split is drawn over every row, so the other rows keep their part."""
     from trainer.datasets import split_stratified
 
-    rows_all = list(read_uci_splice(data / "splice" / "uci" / "splice.data.gz"))
-    test_idx = split_stratified(np.array([r.label for r in rows_all]), seed=seed, fractions=(0.8, 0.1, 0.1))[2]
-    return [rows_all[i] for i in test_idx]
+    parts = split_stratified(np.array([r.label for r in rows_all]), seed=seed, fractions=(0.8, 0.1, 0.1))
+    dropped: list = []
+    _allowed(rows_all, path, dropped)
+    hidden_lines = {line for e in dropped for entry in e.values() for line in entry["lines"]}
+    return [np.array([i for i in p if rows_all[i].line not in hidden_lines], dtype=np.int64) for p in parts], hidden_lines, dropped
+
+
+def _splice_test_rows(data: Path, seed: int) -> tuple[list[LabelledSequence], set[int]]:
+    """The benchmark's UCI test rows and the lines of the hidden-test-region rows left out of them."""
+    path = data / "splice" / "uci" / "splice.data.gz"
+    rows_all = list(read_uci_splice(path))
+    (_, _, test_idx), hidden_lines, _ = _uci_split(rows_all, path, seed)
+    return [rows_all[i] for i in test_idx], hidden_lines
 
 
 def fill_genebert_splice(section: dict, data: Path) -> None:
@@ -339,7 +374,7 @@ def fill_genebert_splice(section: dict, data: Path) -> None:
     if predictor is None:
         section["genebert_note"] = f"no `genebert-splice` task model could be loaded ({reason})"
         return
-    test = _splice_test_rows(data, section.get("seed", 0))
+    test, hidden_lines = _splice_test_rows(data, section.get("seed", 0))
     split_file = resolve_model("genebert-splice") / "split.json"
     model_test = None
     if split_file.exists():
@@ -347,6 +382,8 @@ def fill_genebert_splice(section: dict, data: Path) -> None:
 
         record = file_split_record(json.loads(split_file.read_text()), "splice.data.gz")
         model_test = set(record["lines"]["test"]) if record and "test" in record.get("lines", {}) else None
+        if model_test is not None:  # a record made before the test-region rule may still name those rows
+            model_test -= hidden_lines
     if model_test != {r.line for r in test}:
         section["genebert_note"] = ("the `genebert-splice` model was trained on a different split; scoring it on "
                                     "this test part could count its training rows, so it is left out")
