@@ -1,0 +1,1 @@
+"""Output formats shared by the writers and the browser (no heavy imports)."""

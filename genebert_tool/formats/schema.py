@@ -1,0 +1,105 @@
+"""One place for the layout of genebert's outputs: the VCF INFO fields and the scored-BED columns.
+
+``genebert annotate`` writes these and ``genebert browse`` reads them back; both should take the
+field names, the entry layout and the number format from here. Standard library only.
+
+VCF INFO (see the ``##INFO`` lines annotate writes):
+
+* ``GENEBERT=ALLELE|OUTPUT|REF|ALT|DELTA,...`` - one entry per scored ALT and output;
+* ``GENEBERT_RISK`` (Number=A) - per ALT, the DELTA of largest magnitude; ``GENEBERT_RISK_OUTPUT``
+  (Number=A) - the output it comes from; ``.`` = not scored;
+* ``GENEBERT_SKIP=ALLELE|REASON,...`` - ALTs not scored.
+
+Scored BED (``PREFIX.bed``): ``#`` comment lines, then a ``#chrom<TAB>start<TAB>end...`` header
+naming every column: the input's columns (:data:`BED_COLUMNS` names, ``colN`` past them, or
+:data:`NARROWPEAK_COLUMNS`), then one column per model output; an output whose name clashes with an
+input column is written ``genebert.<name>``. Scores are written with :func:`format_score`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+MISSING = "."
+
+INFO_SCORES = "GENEBERT"
+INFO_RISK = "GENEBERT_RISK"
+INFO_RISK_OUTPUT = "GENEBERT_RISK_OUTPUT"
+INFO_RISK_P = "GENEBERT_RISK_P"
+INFO_SKIP = "GENEBERT_SKIP"
+#: Fields of one ``GENEBERT`` entry, in order.
+SCORE_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT", "DELTA")
+
+BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd",
+               "itemRgb", "blockCount", "blockSizes", "blockStarts")
+NARROWPEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue",
+                      "pValue", "qValue", "peak")
+#: Prefix of an output column whose name clashes with an input column.
+OUTPUT_CLASH_PREFIX = "genebert."
+_INPUT_COLUMNS = frozenset(BED_COLUMNS + NARROWPEAK_COLUMNS + ("region",))
+_COLN = re.compile(r"col(umn)?\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreEntry:
+    """One ``GENEBERT`` entry: the model's ``ref`` and ``alt`` scores and ``delta = alt - ref``."""
+
+    allele: str
+    output: str
+    ref: float | None
+    alt: float | None
+    delta: float | None
+
+
+def format_score(value: float | None) -> str:
+    """Four decimals, ``.`` for no value, and never ``-0.0000`` (a tiny negative rounded)."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    text = f"{float(value):.4f}"
+    return "0.0000" if text == "-0.0000" else text
+
+
+def parse_number(text: str | None) -> float | None:
+    """A finite float, or None for ``.``, empty, ``NA`` or anything that is not a number."""
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def format_score_entry(entry: ScoreEntry) -> str:
+    """``ALLELE|OUTPUT|REF|ALT|DELTA``."""
+    return "|".join((entry.allele, entry.output, format_score(entry.ref), format_score(entry.alt),
+                     format_score(entry.delta)))
+
+
+def parse_score_entries(entries: Iterable[str]) -> Iterator[ScoreEntry]:
+    """Parse ``ALLELE|OUTPUT|REF|ALT|DELTA`` entries (``.`` or a malformed number -> None);
+    entries without five fields are left out."""
+    for entry in entries:
+        parts = entry.split("|")
+        if len(parts) != len(SCORE_FIELDS):
+            continue
+        yield ScoreEntry(parts[0], parts[1], parse_number(parts[2]), parse_number(parts[3]),
+                         parse_number(parts[4]))
+
+
+def parse_skip_entries(entries: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """``GENEBERT_SKIP`` entries as (allele, reason); an entry without ``|`` applies to all ALTs."""
+    for entry in entries:
+        allele, sep, reason = entry.partition("|")
+        yield (allele, reason) if sep else (MISSING, allele)
+
+
+def is_input_column(name: str) -> bool:
+    """Whether a scored-BED column came from the input (named, ``colN``) rather than a model."""
+    return name in _INPUT_COLUMNS or _COLN.fullmatch(name) is not None
+
+
+def output_name(column: str) -> str:
+    """The model output a scored-BED column holds (``genebert.score`` -> ``score``)."""
+    return column.removeprefix(OUTPUT_CLASH_PREFIX)
