@@ -195,21 +195,24 @@ def test_sequence_only_at_base_level(track_set):
     assert kinds == [SequenceView, SignalView, FeatureView, FeatureView, FeatureView]
 
 
-def test_next_and_previous_item_by_centre(track_set):
-    # Centres (x2): rs1 299, geneA 300, geneB 550, peak1 2200, <DEL> 6001, geneC 10100, then chr2.
-    view = Locus("chr1", 0, 100)  # centre x2 = 100
-    assert track_set.next_item(view).name == "rs1"
+def test_next_and_previous_item_by_start(track_set):
+    # Starts: geneA 100, rs1 149, geneB 150, peak1 1000, <DEL> 3000, geneC 5000, then chr2's geneD.
+    view = Locus("chr1", 0, 100)  # centre 50
+    assert track_set.next_item(view).name == "geneA"
     order, item = [], None
     for _ in range(7):
         item = track_set.next_item(view, after=item)
         order.append(item.name)
-    assert order == ["rs1", "geneA", "geneB", "peak1", "chr1:3001C><DEL>", "geneC", "geneD"]
+    assert order == ["geneA", "rs1", "geneB", "peak1", "chr1:3001C><DEL>", "geneC", "geneD"]
     assert track_set.next_item(view, after=item) is None
-    back = [track_set.next_item(view, reverse=True, after=i).name for i in (item, track_set.find("geneA"))]
+    back = [track_set.next_item(view, reverse=True, after=i).name for i in (item, track_set.find("geneB"))]
     assert back == ["geneC", "rs1"]
     # Without an anchor the centre of the view (300) decides.
     assert track_set.next_item(Locus("chr1", 200, 400)).name == "peak1"
     assert track_set.next_item(Locus("chr1", 200, 400), reverse=True).name == "geneB"
+    # Within one track only.
+    assert track_set.next_item(view, track="v.vcf").name == "rs1"
+    assert track_set.next_item(view, after=track_set.find("rs1"), track="v.vcf").start == 3000
 
 
 def test_item_locus_small_items_get_a_point_window(track_set):

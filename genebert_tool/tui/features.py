@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
+import shlex
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from genebert_tool.errors import InputError
+from genebert_tool.formats import schema
+from genebert_tool.formats.schema import BED_COLUMNS, NARROWPEAK_COLUMNS
 from genebert_tool.tui.records import Item, fmt_score, parse_genebert_info, parse_skip_info, to_float
-
-BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd",
-               "itemRgb", "blockCount", "blockSizes", "blockStarts")
-NARROWPEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue",
-                      "pValue", "qValue", "peak")
-GTF_COLUMNS = ("seqname", "source", "feature", "start", "end", "score", "strand", "frame",
-               "attribute")
-
 
 def check_readable(path: Path) -> None:
     """Raise InputError (not an OSError from deep inside a C library) for a file we cannot open."""
@@ -35,7 +29,7 @@ def check_readable(path: Path) -> None:
 
 
 class ItemIndex:
-    """Items sorted per contig, with overlap queries and next/previous by centre."""
+    """Items sorted per contig, with overlap queries and next/previous by start."""
 
     def __init__(self, items: Iterable[Item]) -> None:
         by_chrom: dict[str, list[Item]] = {}
@@ -50,6 +44,7 @@ class ItemIndex:
         for items_ in self.by_chrom.values():
             for item in items_:
                 self._names.setdefault(item.name.casefold(), item)
+        self._sorted_names = sorted(self._names)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_chrom.values())
@@ -69,6 +64,17 @@ class ItemIndex:
 
     def find(self, name: str) -> Item | None:
         return self._names.get(name.casefold())
+
+    def starting_with(self, prefix: str, limit: int = 20) -> list[Item]:
+        """Up to ``limit`` items whose names start with ``prefix`` (case-insensitive), by name."""
+        key = prefix.casefold()
+        lo = bisect.bisect_left(self._sorted_names, key)
+        found = []
+        for name in self._sorted_names[lo : lo + limit]:
+            if not name.startswith(key):
+                break
+            found.append(self._names[name])
+        return found
 
     def after(self, chrom: str, key: tuple) -> Item | None:
         """The first item on ``chrom`` whose :attr:`Item.order_key` is greater than ``key``."""
@@ -105,22 +111,37 @@ class FeatureTrack:
         self.name = self.path.name
         check_readable(self.path)
         self.skipped = 0  # malformed lines left out (reported by the app as a warning)
+        self.first_reject: tuple[int, str] | None = None  # (line, reason) of the first one
         stem = self.name.lower().removesuffix(".gz")
         if stem.endswith((".gtf", ".gff", ".gff3")):
-            items = list(self._read_gtf())
+            from genebert_tool.tui.gtf import read_gtf
+
+            items = list(read_gtf(self.path, self))
         else:
             items = list(self._read_bed(narrowpeak=stem.endswith((".narrowpeak", ".broadpeak"))))
         if not items:
+            if self.first_reject is not None:
+                line, reason = self.first_reject
+                raise InputError(f"no features found: {self.skipped:,} malformed line(s), the first: {reason}",
+                                 path=str(path), line=line)
             raise InputError("no features found", path=str(path))
         self.index = ItemIndex(items)
         # No lengths in a BED: the furthest feature end is a lower bound.
         self.contigs: dict[str, int | None] = {c: None for c in self.index.by_chrom}
 
+    def reject(self, line: int, reason: str) -> None:
+        self.skipped += 1
+        if self.first_reject is None:
+            self.first_reject = (line, reason)
+
     def _read_bed(self, *, narrowpeak: bool) -> Iterator[Item]:
         """BED rows. With a ``#chrom start end ...`` header (``genebert annotate``'s scored BED:
         the input columns, then one column per model output) the header names the columns, the
-        name comes from a ``name`` (or ``region``) column, and the score is the largest output."""
-        header = _comment_header(self.path)
+        name comes from a ``name`` (or ``region``) column, and the score is the largest output.
+        A ``.`` score is no score. ``useScore=1`` on the track line shades blocks by score, and an
+        ``r,g,b`` itemRgb colours them."""
+        header, track_line = _preamble(self.path)
+        use_score = track_line.get("useScore") == "1"
         # A headed table's 4th-6th columns need not be BED name/score/strand (BED3 input +
         # outputs): only chrom/start/end are read as BED then.
         for region in _iter_regions(self.path, self, bed_semantics=header is None):
@@ -128,45 +149,24 @@ class FeatureTrack:
             names = header or _bed_names(fields, narrowpeak)
             cols = tuple((names[k] if k < len(names) else f"column{k + 1}", v) for k, v in enumerate(fields))
             label = f"{region.chrom}:{region.start + 1}-{region.end}"
+            named = dict(cols)
             if header is None:
                 name, strand, score = region.name or label, region.strand, region.score
-                if score is None:
-                    score = next((f for f in map(to_float, fields[6:]) if f is not None), None)
+                score_of = "score" if score is not None else ""
             else:
-                named = dict(cols)
                 name = named.get("name") or named.get("region") or label
                 strand = named.get("strand", ".")
-                outputs = [to_float(v) for n, v in cols if not _is_input_column(n)]
-                outputs = [v for v in outputs if v is not None]
-                score = max(outputs) if outputs else to_float(named.get("score", ""))
-            yield Item(self.name, "feature", region.chrom, region.start, region.end, name, score, strand, cols)
-
-    def _read_gtf(self) -> Iterator[Item]:
-        from genebert_tool.genome.io import open_text
-
-        # A GTF with gene records is drawn as genes (not every exon and transcript).
-        with open_text(self.path) as fh:
-            genes_only = any(line.split("\t", 3)[2:3] == ["gene"] for line in fh)
-        with open_text(self.path) as fh:
-            for line in fh:
-                if not line.strip() or line.startswith("#"):
-                    continue
-                parts = line.rstrip("\r\n").split("\t")
-                if len(parts) != 9:
-                    self.skipped += 1
-                    continue
-                if genes_only and parts[2] != "gene":
-                    continue
-                try:  # GTF is 1-based inclusive
-                    start, end = int(parts[3]) - 1, int(parts[4])
-                except ValueError:
-                    self.skipped += 1
-                    continue
-                attrs = _gtf_attributes(parts[8])
-                name = (attrs.get("gene_name") or attrs.get("Name") or attrs.get("transcript_name")
-                        or attrs.get("gene_id") or attrs.get("ID") or f"{parts[0]}:{start + 1}-{end}")
-                cols = tuple(zip(GTF_COLUMNS[:8], parts[:8])) + tuple(attrs.items())
-                yield Item(self.name, "feature", parts[0], start, end, name, to_float(parts[5]), parts[6], cols)
+                outputs = [(schema.output_name(n), to_float(v)) for n, v in cols if not schema.is_input_column(n)]
+                outputs = [(n, v) for n, v in outputs if v is not None]
+                if outputs:
+                    best, score = max(outputs, key=lambda o: o[1])
+                    score_of = best if len(outputs) == 1 else f"{best} (max of {len(outputs)} outputs)"
+                else:
+                    score, score_of = to_float(named.get("score")), "score"
+            colour = _rgb(named.get("itemRgb")) or (_shade(score) if use_score else None)
+            blocks = _blocks(region.start, region.end, named) if len(fields) >= 12 else ()
+            yield Item(self.name, "feature", region.chrom, region.start, region.end, name, score, strand, cols,
+                       score_of=score_of, blocks=blocks, colour=colour, line=region.line)
 
 
 class VariantTrack:
@@ -196,13 +196,16 @@ class VariantTrack:
         self.index = ItemIndex(items)
 
     def _item(self, rec) -> Item:
-        deltas = tuple(parse_genebert_info(_info(rec, "GENEBERT")))
-        skips = tuple(parse_skip_info(_info(rec, "GENEBERT_SKIP")))
+        deltas = tuple(parse_genebert_info(_info(rec, schema.INFO_SCORES)))
+        skips = tuple(parse_skip_info(e for e in _info(rec, schema.INFO_SKIP) if e != schema.MISSING))
         # GENEBERT_RISK (one per ALT) is annotate's own pick of the delta that matters; without
         # it, the delta of largest magnitude.
-        risks = [r for r in map(to_float, _info(rec, "GENEBERT_RISK")) if r is not None]
-        scored = [d.delta for d in deltas if d.delta is not None]
-        score = max(risks or scored, key=abs) if (risks or scored) else None
+        risk_outputs = _info(rec, schema.INFO_RISK_OUTPUT)
+        risks = [(r, risk_outputs[k] if k < len(risk_outputs) else "")
+                 for k, r in enumerate(map(to_float, _info(rec, schema.INFO_RISK))) if r is not None]
+        scored = [(d.delta, d.output) for d in deltas if d.delta is not None]
+        score, of = max(risks or scored, key=lambda s: abs(s[0])) if (risks or scored) else (None, "")
+        score_of = "" if score is None else (f"{of} (GENEBERT_RISK)" if risks else f"{of} (largest delta)")
         alts = ",".join(rec.alts or ())
         cols = [("CHROM", rec.chrom), ("POS", str(rec.pos)), ("ID", rec.id or "."), ("REF", rec.ref),
                 ("ALT", alts or "."), ("QUAL", "." if rec.qual is None else f"{rec.qual:g}"),
@@ -216,7 +219,7 @@ class VariantTrack:
             cols.append((f"skipped {alt}", reason))
         name = rec.id or f"{rec.chrom}:{rec.pos}{rec.ref}>{alts}"
         return Item(self.name, "variant", rec.chrom, rec.start, rec.stop, name, score, ".",
-                    tuple(cols), deltas, skips)
+                    tuple(cols), deltas, skips, score_of=score_of)
 
 
 def _info(rec, key: str) -> list[str]:
@@ -226,29 +229,18 @@ def _info(rec, key: str) -> list[str]:
     if value is None or isinstance(value, bool):
         return []
     if isinstance(value, (tuple, list)):
-        return [str(v) for v in value if v is not None]
+        return [schema.MISSING if v is None else str(v) for v in value]
     return str(value).split(",")
 
 
 def _info_text(value) -> str:
-    """An INFO value as text; floats (float32 inside pysam) to 6 significant digits."""
+    """An INFO value as text; floats (float32 inside pysam) to 6 significant digits, ``.`` for a
+    missing value (pysam gives None for the ``.`` of a Number=A list)."""
+    if value is None:
+        return schema.MISSING
     if isinstance(value, (tuple, list)):
         return ",".join(map(_info_text, value))
     return f"{value:.6g}" if isinstance(value, float) else str(value)
-
-
-def _gtf_attributes(text: str) -> dict[str, str]:
-    attrs: dict[str, str] = {}
-    for part in text.strip().rstrip(";").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        if "=" in part and " " not in part.split("=", 1)[0]:  # GFF3 key=value
-            key, _, value = part.partition("=")
-        else:
-            key, _, value = part.partition(" ")
-        attrs.setdefault(key, value.strip().strip('"'))
-    return attrs
 
 
 def _bed_names(fields: tuple[str, ...], narrowpeak: bool) -> tuple[str, ...]:
@@ -261,29 +253,64 @@ def _bed_names(fields: tuple[str, ...], narrowpeak: bool) -> tuple[str, ...]:
     return BED_COLUMNS
 
 
-def _comment_header(path: Path) -> tuple[str, ...] | None:
-    """Column names from the last ``#chrom<TAB>start<TAB>end...`` line before the first record."""
+def _preamble(path: Path) -> tuple[tuple[str, ...] | None, dict[str, str]]:
+    """Column names from the last ``#chrom<TAB>start<TAB>end...`` line before the first record,
+    and the ``key=value`` settings of a ``track`` line."""
     from genebert_tool.genome.io import open_text
 
-    header = None
+    header, track = None, {}
     with open_text(path) as fh:
         for line in fh:
-            if line.startswith(("track", "browser")):
+            if line.startswith("track"):
+                try:
+                    words = shlex.split(line)
+                except ValueError:
+                    words = line.split()
+                track = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+                continue
+            if line.startswith("browser"):
                 continue
             if not line.startswith("#"):
                 break
             names = line.lstrip("#").rstrip("\r\n").split("\t")
             if len(names) >= 3:
                 header = tuple(n.strip() for n in names)
-    return header
+    return header, track
 
 
-_INPUT_COLUMNS = frozenset(BED_COLUMNS + NARROWPEAK_COLUMNS + ("region",))
+def _rgb(text: str | None) -> str | None:
+    """An itemRgb ``r,g,b`` as a Rich colour (None for ``0``, ``.`` or anything else)."""
+    parts = (text or "").split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+        return None
+    r, g, b = (min(255, int(p)) for p in parts)
+    return f"rgb({r},{g},{b})"
 
 
-def _is_input_column(name: str) -> bool:
-    """Columns an input BED brings (named or ``colN``), as opposed to model outputs."""
-    return name in _INPUT_COLUMNS or re.fullmatch(r"col(umn)?\d+", name) is not None
+def _shade(score: float | None) -> str | None:
+    """useScore=1: a grey whose brightness grows with the score (0-1000), as on UCSC's scale
+    (there darker on white, here brighter on a dark terminal)."""
+    if score is None:
+        return None
+    level = 70 + round(185 * min(max(score, 0.0), 1000.0) / 1000.0)
+    return f"rgb({level},{level},{level})"
+
+
+def _blocks(start: int, end: int, named: dict[str, str]) -> tuple[tuple[int, int], ...]:
+    """BED12 exons as absolute ``(start, end)``; () when there is one block or the columns do not
+    describe blocks inside the feature."""
+    try:
+        count = int(named.get("blockCount", ""))
+        sizes = [int(x) for x in named.get("blockSizes", "").strip(",").split(",")]
+        starts = [int(x) for x in named.get("blockStarts", "").strip(",").split(",")]
+    except ValueError:
+        return ()
+    if count < 2 or len(sizes) != count or len(starts) != count:
+        return ()
+    blocks = tuple(sorted((start + s, start + s + z) for s, z in zip(starts, sizes)))
+    if any(b0 < start or b1 > end or b1 <= b0 for b0, b1 in blocks):
+        return ()
+    return blocks
 
 
 def _iter_regions(path: Path, owner: FeatureTrack, *, bed_semantics: bool = True):
@@ -297,7 +324,8 @@ def _iter_regions(path: Path, owner: FeatureTrack, *, bed_semantics: bool = True
         iter_bed = _iter_bed_minimal
     rejects = RejectLog()
     yield from (iter_bed if bed_semantics else _iter_bed_minimal)(str(path), rejects=rejects)
-    owner.skipped += len(rejects)
+    for reject in rejects:
+        owner.reject(reject.line, reject.reason)
 
 
 def _iter_bed_minimal(source: str, *, rejects):

@@ -3,27 +3,16 @@ per-track views of one locus. No Textual, no torch, no file access."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from genebert_tool.formats.schema import ScoreEntry, parse_number, parse_score_entries, parse_skip_entries
 from genebert_tool.tui.locus import POINT_WIDTH, Locus
 
 
 
-@dataclass(frozen=True, slots=True)
-class GeneBertDelta:
-    """One entry of the ``GENEBERT`` INFO field: ``ALLELE|OUTPUT|REF|ALT|DELTA``.
-
-    ``ref`` / ``alt`` are the model's scores for the reference and alternative sequence;
-    ``delta = alt - ref``.
-    """
-
-    allele: str
-    output: str
-    ref: float | None
-    alt: float | None
-    delta: float | None
+#: One ``GENEBERT`` INFO entry (``ALLELE|OUTPUT|REF|ALT|DELTA``), as the schema defines it.
+GeneBertDelta = ScoreEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +20,14 @@ class Item:
     """One feature, peak or variant: a row of the side table and a block on a track.
 
     ``columns`` are (column name, text) pairs - every column of the source record, for the detail
-    panel. ``score`` is what the table sorts by: the BED score column (the first numeric extra
-    column when that is missing; for annotate's scored BED the largest output), or for a variant
-    GENEBERT_RISK (else the GENEBERT delta of largest magnitude), the ALT with most effect.
+    panel. ``score`` is what the table sorts by: the BED score column (None when it is ``.``; for
+    annotate's scored BED the largest output), or for a variant GENEBERT_RISK (else the GENEBERT
+    delta of largest magnitude), the ALT with most effect. ``score_of`` says which: ``score``,
+    ``CTCFL_K562 (max of 25 outputs)``, ``promoter (GENEBERT_RISK)``.
+
+    ``blocks`` are the exons ``[(start, end), ...]`` (absolute, 0-based half-open) of a BED12 or
+    GTF feature, empty for a feature in one piece. ``colour`` is an itemRgb / useScore colour
+    (a Rich colour string) or None for the track's own.
     """
 
     track: str
@@ -47,6 +41,10 @@ class Item:
     columns: tuple[tuple[str, str], ...] = ()
     deltas: tuple[GeneBertDelta, ...] = ()
     skips: tuple[tuple[str, str], ...] = ()
+    score_of: str = ""
+    blocks: tuple[tuple[int, int], ...] = ()
+    colour: str | None = None
+    line: int = 0
 
     @property
     def centre2(self) -> int:
@@ -55,8 +53,13 @@ class Item:
 
     @property
     def order_key(self) -> tuple:
-        """Position along a contig for next/previous: centre, then extent, track and name."""
-        return (self.start + self.end, self.start, self.end, self.track, self.name)
+        """Position along a contig for next/previous: start, then end, track and name."""
+        return (self.start, self.end, self.track, self.name)
+
+    def centred(self, width: int, contig_length: int | None = None) -> Locus:
+        """A ``width``-bp view centred on this item (next/previous keep the zoom)."""
+        start = (self.start + self.end - width) // 2
+        return Locus(self.chrom, start, start + width).clamp(contig_length)
 
     def locus(self, contig_length: int | None = None) -> Locus:
         """The view that shows this item: its extent, or ``POINT_WIDTH`` bp centred on it."""
@@ -68,12 +71,17 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class SignalView:
-    """bigWig means for one view: ``values[i]`` (None = no data) covers column ``i``."""
+    """bigWig (or bedGraph) values for one view: ``values[i]`` (None = no data) is the ``stat``
+    (``max``, ``mean`` or ``min``) of the bases under column ``i``; ``low``/``high`` the y range
+    (shared by the tracks of one ``group`` when grouped)."""
 
     track: str
     values: tuple[float | None, ...]
     low: float
     high: float
+    stat: str = "mean"
+    group: str = ""
+    grouped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +99,7 @@ class SequenceView:
 
     track: str
     sequence: str | None
+    note: str = ""  # e.g. the part of the view past the end of the FASTA
 
 
 TrackView = SignalView | FeatureView | SequenceView
@@ -98,26 +107,16 @@ TrackView = SignalView | FeatureView | SequenceView
 
 def parse_genebert_info(entries: Iterable[str]) -> Iterator[GeneBertDelta]:
     """Parse ``ALLELE|OUTPUT|REF|ALT|DELTA`` entries (``.`` or a malformed number -> None)."""
-    for entry in entries:
-        parts = entry.split("|")
-        if len(parts) != 5:
-            continue
-        yield GeneBertDelta(parts[0], parts[1], to_float(parts[2]), to_float(parts[3]), to_float(parts[4]))
+    return parse_score_entries(entries)
 
 
 def parse_skip_info(entries: Iterable[str]) -> Iterator[tuple[str, str]]:
     """``GENEBERT_SKIP`` entries as (allele, reason); an entry without ``|`` applies to all."""
-    for entry in entries:
-        allele, sep, reason = entry.partition("|")
-        yield (allele, reason) if sep else (".", allele)
+    return parse_skip_entries(entries)
 
 
-def to_float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+def to_float(text: str | None) -> float | None:
+    return parse_number(text)
 
 
 def fmt_score(value: float | None) -> str:

@@ -1,14 +1,16 @@
-"""Signal and sequence tracks (bigWig, FASTA), and :func:`open_track`, which picks the track
-class from a file's extension. No Textual, no torch.
+"""Signal and sequence tracks (bigWig, bedGraph, FASTA), and :func:`open_track`, which picks the
+track class from a file's extension. No Textual, no torch.
 
-A bigWig is never read whole: each view asks pyBigWig for ``n_cols`` bin means
-(``bw.stats(chrom, start, end, type="mean", nBins=n_cols)``), which libBigWig answers from the
-file's zoom levels. A FASTA is fetched only at base level.
+A bigWig is never read whole: each view asks pyBigWig for one statistic per column
+(``bw.stats(chrom, start, end, type=stat, nBins=n)``), which libBigWig answers from the file's zoom
+levels. ``stat`` is ``max`` by default for probability tracks (every value in [0, 1], as
+``genebert annotate`` writes) so that a one-base peak is not averaged away, ``mean`` otherwise.
+At base level (fewer bases than columns) there is one bin per base, drawn over all its columns.
+A FASTA is fetched only at base level.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from pathlib import Path
@@ -17,10 +19,13 @@ from genebert_tool.errors import InputError
 from genebert_tool.genome.intervals import normalize_chrom
 from genebert_tool.tui.features import FeatureTrack, VariantTrack, check_readable
 from genebert_tool.tui.locus import Locus
+from genebert_tool.tui.bedgraph import BedGraphTrack
 from genebert_tool.tui.records import SignalView
+from genebert_tool.tui.signal import binned, signal_group, signal_view
 
 _BIGWIG_MAGIC = (0x888FFC26).to_bytes(4, "little")
 _SIGNAL_SUFFIXES = (".bw", ".bigwig")
+_BEDGRAPH_SUFFIXES = (".bedgraph", ".bdg")
 _FEATURE_SUFFIXES = (".bed", ".narrowpeak", ".broadpeak", ".gtf", ".gff", ".gff3")
 _VARIANT_SUFFIXES = (".vcf", ".bcf")
 _FASTA_SUFFIXES = (".fa", ".fasta", ".fna")
@@ -48,29 +53,22 @@ class SignalTrack:
         self.contigs: dict[str, int] = dict(self._bw.chroms())
         # One libBigWig handle is not safe to share between threads.
         self._lock = threading.Lock()
+        header = self._bw.header()
+        self.stat = "max" if 0.0 <= header.get("minVal", -1) and header.get("maxVal", 2) <= 1.0 else "mean"
+        self.group = signal_group(self.name)
 
-    def signal(self, locus: Locus, n_cols: int) -> SignalView:
-        """Mean signal in ``n_cols`` equal bins over ``locus`` (None where there is no data)."""
-        values: list[float | None] = [None] * n_cols
+    def signal(self, locus: Locus, n_cols: int, stat: str | None = None) -> SignalView:
+        """``stat`` (default :attr:`stat`) per column over ``locus`` (None where there is no data)."""
+        stat = stat or self.stat
         chrom = normalize_chrom(locus.chrom, self.contigs)
-        if chrom is not None and n_cols > 0:
-            length = self.contigs[chrom]
-            start, end = max(0, locus.start), min(locus.end, length)
-            if end > start:
-                with self._lock:
-                    stats = self._bw.stats(chrom, start, end, type="mean", nBins=n_cols)
-                # Columns past the contig end stay empty: map the bins onto the view's columns.
-                first = (start - locus.start) * n_cols // locus.width
-                last = math.ceil((end - locus.start) * n_cols / locus.width)
-                span = max(1, last - first)
-                for col in range(first, min(last, n_cols)):
-                    values[col] = stats[(col - first) * n_cols // span]
-        present = [v for v in values if v is not None and math.isfinite(v)]
-        low = min([0.0, *present])
-        high = max([0.0, *present])
-        if high == low:
-            high = low + 1.0
-        return SignalView(self.name, tuple(values), low, high)
+
+        def read(start: int, end: int, n_bins: int) -> list[float | None]:
+            with self._lock:
+                return self._bw.stats(chrom, start, end, type=stat, nBins=n_bins)
+
+        length = self.contigs[chrom] if chrom is not None else 0
+        values = binned(locus, n_cols, length, read)
+        return signal_view(self.name, values, stat, self.group)
 
     def close(self) -> None:
         self._bw.close()
@@ -117,8 +115,21 @@ class SequenceTrack:
         with self._lock:
             return self._fetch(chrom, locus.start, locus.end)
 
+    def note(self, locus: Locus) -> str:
+        """Why (part of) the view has no bases: an unknown contig, or past the FASTA's end."""
+        chrom = normalize_chrom(locus.chrom, self.contigs)
+        if chrom is None:
+            return f"{locus.chrom} is not in {self.name}"
+        length = self.contigs.get(chrom)
+        if length is not None and locus.end > length:
+            return f"N past the end of {self.name} ({chrom} ends at {length:,})"
+        start = getattr(getattr(self, "_genome", None), "offsets", {}).get(chrom, 0)
+        if locus.start < start:
+            return f"N before the start of {self.name} ({chrom} starts at {start + 1:,})"
+        return ""
 
-Track = SignalTrack | FeatureTrack | VariantTrack | SequenceTrack
+
+Track = SignalTrack | BedGraphTrack | FeatureTrack | VariantTrack | SequenceTrack
 
 
 def open_track(path: str | os.PathLike) -> Track:
@@ -130,6 +141,8 @@ def open_track(path: str | os.PathLike) -> Track:
     stem = low.removesuffix(".gz").removesuffix(".bgz")
     if low.endswith(_SIGNAL_SUFFIXES):
         return SignalTrack(p)
+    if stem.endswith(_BEDGRAPH_SUFFIXES):
+        return BedGraphTrack(p)
     if stem.endswith(_FEATURE_SUFFIXES):
         return FeatureTrack(p)
     if stem.endswith(_VARIANT_SUFFIXES):
@@ -137,7 +150,7 @@ def open_track(path: str | os.PathLike) -> Track:
     if stem.endswith(_FASTA_SUFFIXES):
         return SequenceTrack(p)
     raise InputError(
-        "unknown track type (expected .bw, .bed, .narrowPeak, .gtf, .vcf[.gz], .fa[.gz])", path=str(p)
+        "unknown track type (expected .bw, .bedGraph, .bed, .narrowPeak, .gtf, .vcf[.gz], .fa[.gz])", path=str(p)
     )
 
 
