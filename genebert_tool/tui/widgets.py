@@ -1,6 +1,7 @@
-"""Widgets of the browser: the locus box, the ruler, one widget per track, the side table and
-the detail panel. Each widget draws what the data layer (:mod:`genebert_tool.tui.data`) hands it;
-none of them reads files. Messages are defined on the widget that posts them."""
+"""Widgets of the browser: the locus box, the ruler, the side table and the detail panel (the
+track widget is in :mod:`genebert_tool.tui.trackwidget`). Each widget draws what the data layer
+(:mod:`genebert_tool.tui.data`) hands it; none of them reads files. Messages are defined on the
+widget that posts them."""
 
 from __future__ import annotations
 
@@ -11,91 +12,32 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+from textual.suggester import Suggester
 from textual.widgets import DataTable, Input, Static
 
-from genebert_tool.tui.records import FeatureView, Item, SequenceView, SignalView, TrackView
+from genebert_tool.tui.layout import GUTTER
 from genebert_tool.tui.locus import Locus
-
-#: Columns left of the data, for track names and the y-axis range.
-GUTTER = 10
-_EIGHTHS = " ▁▂▃▄▅▆▇█"
-_BASE_STYLE = {"A": "bold green", "C": "bold blue", "G": "bold dark_orange", "T": "bold red"}
-_TRACK_COLOURS = ("cyan", "magenta", "yellow", "green", "bright_blue", "bright_red")
+from genebert_tool.tui.records import Item
 
 
-def columns_of(locus: Locus, start: int, end: int, n_cols: int) -> tuple[int, int]:
-    """The columns ``[c0, c1)`` (at least one wide, clipped to the view) that ``[start, end)``
-    covers when ``locus`` is drawn over ``n_cols`` columns."""
-    c0 = math.floor((start - locus.start) * n_cols / locus.width)
-    c1 = math.ceil((end - locus.start) * n_cols / locus.width)
-    c0 = min(max(c0, 0), n_cols - 1)
-    c1 = min(max(c1, c0 + 1), n_cols)
-    return c0, c1
+class NameSuggester(Suggester):
+    """Completes feature and variant names from the loaded tracks (``tab`` or ``→`` accepts)."""
 
+    def __init__(self, tracks) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.tracks = tracks
 
-#: Above this many items in view, labels are not laid out (the blocks alone say enough).
-MAX_LABELLED = 2000
-#: Above this many, a track shows item density per column instead of blocks (layout is O(n)).
-MAX_BLOCKS = 5000
-
-
-def layout_items(
-    spans: list[tuple[int, int]],
-    label_lengths: list[int],
-    label_at: list[int],
-    n_rows: int,
-    n_cols: int,
-) -> list[tuple[int, int] | None]:
-    """Rows for blocks ``[c0, c1)`` (sorted by ``c0``) and how much of each label to draw.
-
-    Each block takes the first row where it *and* its label (``label_lengths[i]`` columns from
-    ``label_at[i]``) are free, else the first row where the block cuts no label, else the last
-    row where the block fits: blocks are never hidden by labels, labels give way to blocks. Labels are then cut at the next block in their
-    row and dropped below 6 characters. One free column separates neighbours.
-    Returns ``(row, label_columns)`` per item, or None where no row has room for the block.
-    """
-    blocks = [bytearray(n_cols + 2) for _ in range(n_rows)]
-    anything = [bytearray(n_cols + 2) for _ in range(n_rows)]
-    labelled = len(spans) <= MAX_LABELLED
-
-    def free(grid: list[bytearray], row: int, lo: int, hi: int) -> bool:
-        return not any(grid[row][max(0, lo - 1) : hi + 1])
-
-    rows: list[int | None] = []
-    for (c0, c1), length, first in zip(spans, label_lengths, label_at):
-        hi = min(n_cols, max(c1, first + length)) if labelled else c1
-        row = next((r for r in range(n_rows) if free(anything, r, c0, hi)), None)
-        if row is None:  # no room for the label: a row where the block cuts no label, else any
-            row = next((r for r in range(n_rows) if free(anything, r, c0, c1)), None)
-        if row is None:
-            row = next((r for r in reversed(range(n_rows)) if free(blocks, r, c0, c1)), None)
-        if row is not None:
-            blocks[row][c0:c1] = b"\x01" * (c1 - c0)
-            anything[row][c0:hi] = b"\x01" * (hi - c0)
-        rows.append(row)
-    result: list[tuple[int, int] | None] = []
-    for (c0, c1), length, first, row in zip(spans, label_lengths, label_at, rows):
-        if row is None:
-            result.append(None)
-            continue
-        end = first
-        limit = min(n_cols, first + length) if labelled else first
-        while end < limit and (c0 <= end < c1 or not blocks[row][end]):
-            end += 1
-        drawn = end - first if end - first >= min(6, length) else 0
-        result.append((row, drawn))
-    return result
-
-
-def _short(value: float) -> str:
-    """A number in at most 8 characters, for the y axis."""
-    text = f"{value:.4g}"
-    return text if len(text) <= 8 else f"{value:.1e}"
+    async def get_suggestion(self, value: str) -> str | None:
+        if len(value) < 2 or ":" in value:
+            return None
+        found = self.tracks.starting_with(value, limit=1)
+        return value + found[0].name[len(value):] if found else None
 
 
 class LocusBox(Input):
     """Where the user types a locus: ``chr:start-end`` (1-based, inclusive), ``chr:pos``, ``chr``
-    or a feature name. Posts :class:`LocusBox.Requested`; the screen parses it."""
+    or a feature name. Posts :class:`LocusBox.Requested`; the screen parses it. Leaving the box
+    without submitting (``escape``, a click elsewhere) puts the current locus back."""
 
     class Requested(Message):
         """The user submitted ``text`` as the locus to show."""
@@ -104,8 +46,22 @@ class LocusBox(Input):
             self.text = text
             super().__init__()
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(placeholder="chr2:1,000,001-1,050,000 | chr2:1,234,567 | MYT1L", **kwargs)
+    def __init__(self, tracks=None, **kwargs) -> None:
+        suggester = NameSuggester(tracks) if tracks is not None else None
+        super().__init__(placeholder="chr2:1,000,001-1,050,000 | chr2:1,234,567 | MYT1L", suggester=suggester,
+                         **kwargs)
+        self.shown = ""  # the locus on screen, as the box shows it
+
+    def show_locus(self, locus: Locus) -> None:
+        self.shown = locus.display()
+        self.value = self.shown
+
+    def restore(self) -> None:
+        """Forget an edit that was not submitted."""
+        self.value = self.shown
+
+    def on_blur(self) -> None:
+        self.restore()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -151,153 +107,6 @@ class Ruler(Widget):
         return text
 
 
-class TrackWidget(Widget):
-    """One track: a bigWig as bars, features or variants as labelled blocks, or the sequence."""
-
-    DEFAULT_CSS = """
-    TrackWidget { height: 4; border-top: solid $primary-background; }
-    TrackWidget.signal { height: 7; }
-    TrackWidget.sequence { height: 2; }
-    TrackWidget.feature { height: 6; }
-    TrackWidget.variant { height: 5; }
-    """
-
-    view: reactive[TrackView | None] = reactive(None)
-
-    def __init__(self, track_name: str, kind: str, position: int = 0, **kwargs) -> None:
-        super().__init__(classes=kind, **kwargs)
-        self.track_name = track_name
-        self.kind = kind
-        self.colour = _TRACK_COLOURS[0]
-        self.set_position(position)
-
-    def set_position(self, position: int) -> None:
-        """The track's place in the stack picks its colour (stable once every file has loaded)."""
-        self.colour = _TRACK_COLOURS[position % len(_TRACK_COLOURS)]
-        self.refresh()
-        self.locus: Locus | None = None
-
-    def show(self, locus: Locus, view: TrackView) -> None:
-        self.locus = locus
-        self.view = view
-        self.refresh()
-
-    def render(self) -> RenderResult:
-        n_cols = self.size.width - GUTTER
-        view, locus = self.view, self.locus
-        head = Text(no_wrap=True, overflow="crop")
-        head.append(self.track_name[: GUTTER * 4], style=f"bold {self.colour}")
-        if view is None or locus is None or n_cols < 5:
-            head.append("  loading…" if view is None else "", style="dim")
-            return head
-        if isinstance(view, SignalView):
-            return self._render_signal(head, view, n_cols)
-        if isinstance(view, SequenceView):
-            return self._render_sequence(head, view, locus, n_cols)
-        return self._render_items(head, view, locus, n_cols)
-
-    def _render_signal(self, head: Text, view: SignalView, n_cols: int) -> Text:
-        rows = max(1, self.size.height - 2)  # one line for the title, one for the border
-        head.append(f"  range {_short(view.low)} .. {_short(view.high)} (mean per column)", style="dim")
-        span = view.high - view.low
-        levels = [
-            None if v is None or not math.isfinite(v) else
-            max(0, min(rows * 8, round((v - view.low) / span * rows * 8)))
-            for v in view.values[:n_cols]
-        ]
-        lines = [head]
-        for r in range(rows):
-            line = Text(no_wrap=True, overflow="crop")
-            axis = _short(view.high) if r == 0 else _short(view.low) if r == rows - 1 else ""
-            line.append(axis.rjust(GUTTER - 2) + " ┤" if axis else " " * (GUTTER - 1) + "│", style="dim")
-            floor = (rows - 1 - r) * 8  # levels below this row
-            cells = "".join(
-                " " if lv is None else _EIGHTHS[max(0, min(8, lv - floor))] for lv in levels
-            )
-            line.append(cells, style=self.colour)
-            lines.append(line)
-        return Text("\n").join(lines)
-
-    def _render_sequence(self, head: Text, view: SequenceView, locus: Locus, n_cols: int) -> Text:
-        line = Text(no_wrap=True, overflow="crop")
-        line.append(" " * GUTTER)
-        if view.sequence is None:
-            head.append(f"  zoom in to {n_cols:,} bp or less to see bases", style="dim")
-        else:
-            seq = view.sequence
-            prev = -1
-            for col in range(n_cols):
-                idx = col * locus.width // n_cols
-                if idx >= len(seq):
-                    break
-                base = seq[idx] if idx != prev else " "
-                prev = idx
-                line.append(base, style=_BASE_STYLE.get(base.upper(), "dim"))
-        return Text("\n").join([head, line])
-
-    def _render_items(self, head: Text, view: FeatureView, locus: Locus, n_cols: int) -> Text:
-        n_rows = max(1, self.size.height - 2)
-        variant = self.kind == "variant"
-        if len(view.items) > MAX_BLOCKS:
-            return self._render_density(head, view, locus, n_cols)
-        spans = [columns_of(locus, i.start, i.end, n_cols) for i in view.items]
-        labels = [self._label(i) for i in view.items]
-        # A variant's label follows its marker; a feature's starts on its block.
-        label_at = [c1 + 1 if variant else c0 for c0, c1 in spans]
-        placement = layout_items(spans, [len(t) for t, _ in labels], label_at, n_rows, n_cols)
-        cells = [[" "] * n_cols for _ in range(n_rows)]
-        styles = [[""] * n_cols for _ in range(n_rows)]
-        hidden = 0
-        for (c0, c1), (label, style), first, place in zip(spans, labels, label_at, placement):
-            if place is None:
-                hidden += 1
-                continue
-            row, width = place
-            for c in range(c0, c1):
-                cells[row][c], styles[row][c] = ("▼" if variant else "▆"), style
-            if width:
-                text = label if width >= len(label) else label[: width - 1] + "…"
-                for j, ch in enumerate(text):
-                    c = first + j
-                    cells[row][c] = ch
-                    styles[row][c] = f"reverse {style}" if c < c1 and not variant else style
-        head.append(f"  {len(view.items):,} in view", style="dim")
-        if hidden:
-            head.append(f", {hidden:,} not drawn (zoom in)", style="yellow")
-        lines = [head]
-        for r in range(n_rows):
-            line = Text(" " * GUTTER, no_wrap=True, overflow="crop")
-            for ch, st in zip(cells[r], styles[r]):
-                line.append(ch, style=st)
-            lines.append(line)
-        return Text("\n").join(lines)
-
-    def _render_density(self, head: Text, view: FeatureView, locus: Locus, n_cols: int) -> Text:
-        """Too many items for blocks: how many start in each column, as bars."""
-        counts = [0] * n_cols
-        for item in view.items:
-            counts[columns_of(locus, item.start, item.end, n_cols)[0]] += 1
-        top = max(counts)
-        head.append(f"  {len(view.items):,} in view: starts per column, up to {top:,} (zoom in for blocks)",
-                    style="dim")
-        line = Text(" " * GUTTER, no_wrap=True, overflow="crop")
-        line.append("".join(" " if c == 0 else _EIGHTHS[max(1, round(8 * c / top))] for c in counts),
-                    style=self.colour)
-        return Text("\n").join([head, line])
-
-    def _label(self, item: Item) -> tuple[str, str]:
-        if self.kind == "variant":
-            if item.score is not None:
-                style = "bold red" if item.score > 0 else "bold blue" if item.score < 0 else "bold"
-                return f"{item.name} Δ{item.score:+.3g}", style
-            if item.skips:
-                return f"{item.name} skip:{item.skips[0][1]}", "dim"
-            return item.name, "bold"
-        score = "" if item.score is None else f" {item.score:.4g}"
-        strand = {"+": " ›", "-": " ‹"}.get(item.strand, "")
-        return f"{item.name}{score}{strand}", self.colour
-
-
 class ItemTable(DataTable):
     """Features and variants of every track; ``s`` sorts by score. Posts :class:`Jump` when a
     row is selected (enter or click) and :class:`Highlighted` when the cursor moves.
@@ -327,14 +136,47 @@ class ItemTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.all_items: list[Item] = []
+        self.shown: list[Item] = []
         self.items: dict[str, Item] = {}  # row key -> item, in row order
         self.sort_descending = True
+        self.widths = {"name": 16, "score": 7, "of": 0, "locus": 14, "track": 10}
+        self.fit_width = 0
         # Columns now, not on mount: rows may arrive from a loader before the table is mounted.
         # Fixed widths: nothing to measure per row.
-        self.add_column("name", key="name", width=16)
-        self.add_column("score", key="score", width=7)
-        self.add_column("locus", key="locus", width=14)
-        self.add_column("track", key="track", width=10)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key, width in self.widths.items():
+            if width:
+                self.add_column(key, key=key, width=width)
+
+    def fit(self, width: int) -> None:
+        """Column widths for a table ``width`` columns wide: loci are never cut (the column goes
+        before that), then what the score is of, the track, and the name gets the rest."""
+        self.fit_width = width
+        loci = [self._locus(i) for i in self.shown] or ["chr1:1"]
+        widths = {"name": 7, "score": 7, "of": 0, "locus": max(map(len, loci)), "track": 0}
+        pad = 2  # a DataTable pads each cell by one column either side
+
+        def used() -> int:
+            return sum(w + pad for w in widths.values() if w)
+
+        if used() > width:
+            widths["locus"] = 0
+        longest_of = max((len(i.score_of) for i in self.shown), default=0)
+        for key, want in (("of", min(22, longest_of)), ("track", 12)):
+            room = width - used() - pad
+            if want and room >= min(want, 6):
+                widths[key] = min(want, room)
+        widths["name"] = max(widths["name"], width - used() + widths["name"])
+        if widths != self.widths:
+            at = self.item_at_cursor()
+            self.widths = widths
+            self.clear(columns=True)
+            self._add_columns()
+            self._show(self.shown)
+            if at is not None:
+                self.move_to(at)
 
     def set_items(self, items: list[Item]) -> None:
         """Show ``items`` (every feature and variant), capped at :attr:`MAX_ROWS`."""
@@ -345,28 +187,47 @@ class ItemTable(DataTable):
             self._show(self.all_items)
         else:
             self.action_sort_score()
+        if self.fit_width:
+            self.fit(self.fit_width)
+
+    @staticmethod
+    def _locus(item: Item) -> str:
+        return f"{item.chrom}:{item.start + 1:,}"
+
+    @staticmethod
+    def _cut(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
 
     def _show(self, items: list[Item]) -> None:
         self.clear()
+        self.shown = list(items)
         self.items = {}
+        w = self.widths
         for k, item in enumerate(items):
             key = str(k)
             self.items[key] = item
-            score = Text("." if item.score is None else f"{item.score:.4g}", justify="right")
-            name = item.name if len(item.name) <= 16 else item.name[:15] + "…"
-            track = item.track if len(item.track) <= 10 else item.track[:9] + "…"
-            self.add_row(name, score, f"{item.chrom}:{item.start + 1:,}", track, key=key)
+            cells = {"name": self._cut(item.name, w["name"]),
+                     "score": Text("." if item.score is None else f"{item.score:.4g}", justify="right"),
+                     "of": self._cut(item.score_of, w["of"]), "locus": self._locus(item),
+                     "track": self._cut(item.track, w["track"])}
+            self.add_row(*(cells[c] for c, width in w.items() if width), key=key)
+
+    @staticmethod
+    def sort_key(item: Item) -> float:
+        """Features by score; variants by abs(delta): the most damaging either way first."""
+        return abs(item.score) if item.kind == "variant" else item.score
 
     def action_sort_score(self) -> None:
-        """Sort by score, largest first; again for smallest first (missing scores last)."""
+        """Sort by score, largest first (variants by abs(delta)); again for smallest first
+        (missing scores last)."""
         desc = self.sort_descending
-        scored = sorted((i for i in self.all_items if i.score is not None), key=lambda i: i.score, reverse=desc)
+        scored = sorted((i for i in self.all_items if i.score is not None), key=self.sort_key, reverse=desc)
         unscored = [i for i in self.all_items if i.score is None]
         shown = (scored + unscored)[: self.MAX_ROWS]
         order = "highest" if desc else "lowest"
-        self.border_title = (f"{len(self.all_items):,} features and variants, by score ({order} first)"
-                     if len(self.all_items) <= self.MAX_ROWS else
-                     f"the {len(shown):,} {order}-scoring of {len(self.all_items):,} (s: {'lowest' if desc else 'highest'})")
+        self.border_title = (f"{len(self.all_items):,} features and variants, by score ({order} first; variants by |Δ|)"
+                             if len(self.all_items) <= self.MAX_ROWS else
+                             f"the {len(shown):,} {order}-scoring of {len(self.all_items):,} (s: {'lowest' if desc else 'highest'})")
         self._show(shown)
         self.sort_descending = not desc
 
@@ -396,10 +257,17 @@ class ItemTable(DataTable):
             self.post_message(self.Highlighted(item))
 
 
+#: Columns that hold a 0-based start in their file (BED): shown 1-based, like the header.
+_ZERO_BASED = frozenset({"start", "thickStart", "chromStart"})
+
+
 class DetailPanel(Static):
-    """Every column and score of one item."""
+    """Every column and score of one item; positions 1-based, like the header."""
+
+    item: Item | None = None
 
     def show_item(self, item: Item | None) -> None:
+        self.item = item
         if item is None:
             self.update("")
             return
@@ -407,9 +275,23 @@ class DetailPanel(Static):
         text.append(f"{item.name}\n", style="bold")
         text.append(f"{item.chrom}:{item.start + 1:,}-{item.end:,} ({item.end - item.start:,} bp, 1-based)\n",
                     style="dim")
+        if item.score is not None:
+            text.append("score: ", style="bold cyan")
+            of = f" ({item.score_of})" if item.score_of not in ("", "score") else ""
+            text.append(f"{item.score:.4g}{of}\n")
+        bed = item.kind == "feature" and not any(name == "seqname" for name, _ in item.columns)
         for name, value in item.columns:
             text.append(f"{name}: ", style="bold cyan")
-            text.append(f"{value}\n")
+            if bed and name in _ZERO_BASED and value.strip().isdigit():
+                text.append(f"{int(value) + 1:,} (1-based; {value} in the file)\n")
+            else:
+                text.append(f"{value}\n")
+        if item.blocks:
+            text.append(f"exons ({len(item.blocks)}, 1-based):\n", style="bold")
+            for b0, b1 in item.blocks[:40]:
+                text.append(f"  {b0 + 1:,}-{b1:,} ({b1 - b0:,} bp)\n")
+            if len(item.blocks) > 40:
+                text.append(f"  ... {len(item.blocks) - 40} more\n", style="dim")
         if item.deltas:
             text.append("GENEBERT deltas (alt - ref):\n", style="bold")
             for d in item.deltas:
