@@ -443,21 +443,29 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
 @click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=N",
               help="The --genome FASTA record CHR starts at N (0-based) on the real chromosome.")
 @click.option("--locus", "-l", help="Start here: chr:start-end (1-based, inclusive; commas ok), chr:pos, chr or a feature name.")
+@click.option("--save-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where screenshots (S) and view exports (e) are saved.")
 @_library_errors
-def browse(files: tuple[str, ...], genome: str | None, genome_offsets: tuple[str, ...], locus: str | None) -> None:
-    """Browse bigWig, BED/narrowPeak/GTF and VCF files in the terminal.
+def browse(files: tuple[str, ...], genome: str | None, genome_offsets: tuple[str, ...], locus: str | None,
+           save_dir: str) -> None:
+    """Browse bigWig, bedGraph, BED/narrowPeak/GTF and VCF files in the terminal.
 
     \b
     Tracks are stacked in the order given. Keys: h/l or arrows pan, +/- zoom,
-    n/p next/previous feature, [ and ] back/forward, g or / to type a locus,
-    t for the table (enter jumps, s sorts by score), ? for help, q to quit.
+    n/p next/previous feature (N/P in the selected track), [ and ] back/forward,
+    g or / to type a locus, j/k select a track, {/} its height, w max/mean/min,
+    y grouped y scale, b/</> side panel, t for the table (enter jumps, s sorts by
+    score), e export the view as TSV, S screenshot, ? for help, q to quit.
     A count repeats a key: 10l. Positions typed and shown are 1-based inclusive,
-    like UCSC and IGV (0-based half-open inside).
+    like UCSC and IGV (0-based half-open inside). Needs an interactive terminal.
     """
     from genebert_tool.genome.fasta import parse_offsets
     from genebert_tool.tui.app import run_browser  # textual loads only when browsing
 
-    run_browser(files, genome=genome, locus=locus, genome_offsets=parse_offsets(genome_offsets) or None)
+    saved = run_browser(files, genome=genome, locus=locus, genome_offsets=parse_offsets(genome_offsets) or None,
+                        save_dir=save_dir)
+    for path in saved:
+        click.echo(f"saved {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover
