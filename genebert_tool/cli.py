@@ -220,8 +220,9 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 @main.command("finetune")
 @click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "risk"]), required=True,
               help="Task head to train; risk = a variant classifier on the task models' ALT-REF deltas.")
-@click.option("--train", "train_files", multiple=True, required=True, metavar="FILE",
-              help="Training file (repeatable; quoted globs allowed). GUE .csv, DeepBind *_AC.seq.gz "
+@click.option("--train", "train_files", multiple=True, metavar="FILE",
+              help="Training file (repeatable; quoted globs allowed; not needed with a config whose 'genome' "
+                   "section samples windows from a genome). GUE .csv, DeepBind *_AC.seq.gz "
                    "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused. "
                    "risk: one labelled VCF (plain or .gz).")
 @click.option("--dev", "dev_files", multiple=True, metavar="FILE",
@@ -292,6 +293,8 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
     from trainer.finetune import FinetuneConfig, finetune
 
     cfg = FinetuneConfig.from_json(config_path) if config_path else FinetuneConfig()
+    if not train_files and cfg.genome is None:
+        raise click.UsageError("--train is required (or a --config with a 'genome' section)")
     cfg.task = task
     if base is not None:
         cfg.base = base
@@ -312,8 +315,22 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 @main.command("evaluate")
 @click.option("--model", "model", required=True, metavar="MODEL", help="Task model directory or registered name.")
 @click.option("--task", type=click.Choice(["promoter", "tfbs", "splice"]), required=True)
-@click.option("--data", "data_files", multiple=True, required=True, metavar="FILE",
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
               help="Labelled file(s) (repeatable; quoted globs allowed): GUE .csv, DeepBind .seq.gz, UCI splice.data.")
+@click.option("--scan", is_flag=True,
+              help="Genome scan: tile --region/--regions of --fasta (per base for splice), label tiles from --truth, "
+                   "score the model and baselines on the same tiles (AUROC, AUPRC, precision at recall 0.5, "
+                   "background FPR; splice: top-k).")
+@click.option("--fasta", "fastas", multiple=True, metavar="FASTA", help="--scan: genome FASTA(s) (repeatable).")
+@click.option("--region", "regions", multiple=True, metavar="CHR:START-END",
+              help="--scan: region to scan, 0-based half-open (repeatable).")
+@click.option("--regions", "regions_bed", default=None, metavar="BED", help="--scan: BED of regions to scan.")
+@click.option("--truth", "truth_files", multiple=True, metavar="FILE",
+              help="--scan: TSS BED (promoter), narrowPeak files named encode_dream.CELL.TF.* (tfbs; globs), "
+                   "BED12 transcripts (splice).")
+@click.option("--tile", type=click.IntRange(1), default=None, help="--scan: tile width (promoter 100, tfbs 200).")
+@click.option("--step", type=click.IntRange(1), default=None, help="--scan: tile step (default: the tile width).")
+@click.option("--no-baselines", "no_baselines", is_flag=True, help="--scan: model only.")
 @click.option("--split", type=click.Choice(["all", "train", "dev", "test"]), default="all", show_default=True,
               help="For files the model was trained on: score only this part of its recorded split.")
 @click.option("--baselines", is_flag=True,
@@ -338,9 +355,38 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for metrics.json, report.md, roc.png, pr.png (and ablations/<name>/ models).")
 @_library_errors
-def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, ablations, no_srm_base, ablation_budget,
-                 output, out_dir):
-    """Score a task model on labelled data: metrics.json, report.md, ROC and PR curves."""
+def evaluate_cmd(model, task, data_files, scan, fastas, regions, regions_bed, truth_files, tile, step, no_baselines,
+                 split, baselines, baselines_train, ablations, no_srm_base, ablation_budget, output, out_dir):
+    """Score a task model on labelled data (metrics.json, report.md, ROC and PR curves), or with
+    --scan on real genome sequence against real annotations.
+
+    \b
+      genebert evaluate --scan --model genebert-promoter --task promoter --fasta hg38_chr22.fa.gz \\
+          --region chr22:30000000-38000000 --truth gencode_v24_tss.hg38_chr22.bed -o scan_promoter
+    """
+    scan_only = {"--fasta": fastas, "--region": regions, "--regions": regions_bed, "--truth": truth_files,
+                 "--tile": tile, "--step": step, "--no-baselines": no_baselines}
+    if scan:
+        if data_files:
+            raise click.UsageError("--scan reads --fasta/--region/--truth, not --data")
+        from trainer.genome_scan import genome_scan
+
+        m = genome_scan(model, task, list(fastas), list(regions), _expand_inputs(truth_files, "--truth"), out_dir,
+                        regions_bed=regions_bed, tile=tile, step=step, baselines=not no_baselines,
+                        log=lambda text: click.echo(text, err=True))
+        for name, entry in m["outputs"].items() if len(m["outputs"]) <= 3 else m.get("mean", {}).items():
+            rows = entry.items() if len(m["outputs"]) <= 3 else [(name, entry)]
+            for method, r in rows:
+                head = f"{name} {method}" if len(m["outputs"]) <= 3 else f"mean {method}"
+                vals = " ".join(f"{k}={r[k]:.4f}" for k in ("auroc", "auprc", "top_k", "fpr_at_0.5", "fpr_at_default")
+                                if isinstance(r.get(k), float))
+                click.echo(f"{out_dir}: {head}: {vals}", err=True)
+        return
+    given = [name for name, value in scan_only.items() if value]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: only with --scan")
+    if not data_files:
+        raise click.UsageError("--data is required (or --scan)")
     from trainer.evaluate import evaluate_model
 
     if baselines_train and not baselines:
@@ -363,6 +409,23 @@ def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, abl
         else:
             why = "same as the model" if r.get("same_as_model") else r.get("skipped") or f"failed: {r.get('failed')}"
             click.echo(f"  ablation {name}: {why}", err=True)
+
+
+@main.command("calibrate")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--n-windows", type=click.IntRange(100), default=20000, show_default=True,
+              help="Random background windows of the model's train region.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@_library_errors
+def calibrate_cmd(model_dir, n_windows, seed):
+    """Write MODEL_DIR/background.json: each output's score distribution on genomic background of the
+    train region (annotate then reports each probability's background FPR)."""
+    from trainer.calibration import calibrate
+
+    data = calibrate(model_dir, n_windows=n_windows, seed=seed)
+    for name, entry in list(data["outputs"].items())[:10]:
+        click.echo(f"{name}: threshold FPR 1% = {entry['default_threshold']:.4f}, FPR 0.1% = "
+                   f"{entry['threshold_fpr_0.001']:.4f}; background p>=0.5: {entry['fraction_above_0.5']:.2%}", err=True)
 
 
 # ---- annotate (issue 5) ------------------------------------------------------------------
@@ -401,7 +464,8 @@ def evaluate_cmd(model, task, data_files, split, baselines, baselines_train, abl
 @click.option("--workers", type=int, default=0, show_default=True, help="Processes fetching genome windows.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="auto = CUDA (bf16) when available.")
-@click.option("--max-records", type=int, default=None, help="Stop after this many valid input records.")
+@click.option("--max-records", type=int, default=None,
+              help="Read at most this many input records (scored or rejected alike).")
 @click.option("--strict", is_flag=True, help="Any rejected record is a fatal error.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors

@@ -204,9 +204,9 @@ def test_max_records_and_rejects(hg38_chr2, tmp_path):
     bed = tmp_path / "r.bed"
     bed.write_text("chr2\t100\t200\nchrUn\t1\t5\nchr2\t5\t1\n2\t300\t400\nchr2\t500\t600\n")
     opts = AnnotateOptions(input=str(bed), output=str(tmp_path / "m"), genome=str(hg38_chr2), task="tfbs",
-                           max_records=2)
+                           max_records=4)  # records read, rejected ones included (as for VCF)
     summary = annotate(opts, models=gc_models(20))
-    assert summary.scored == 2 and len(summary.rejects) == 2
+    assert summary.records == 4 and summary.scored == 2 and len(summary.rejects) == 2
     _, rows = _read_table(tmp_path / "m.bed")
     assert [r[0] for r in rows] == ["chr2", "2"]  # input columns kept verbatim ("2" resolved to chr2)
     rejected = (tmp_path / "m.rejected.tsv").read_text().splitlines()[1:]

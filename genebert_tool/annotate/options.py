@@ -58,6 +58,8 @@ class AnnotateSummary:
     scored: int = 0
     rows: int = 0
     windows: int = 0
+    alleles: int = 0  # VCF: ALT alleles read (rejects are counted per allele)
+    alleles_scored: int = 0
     rejects: RejectLog = field(default_factory=RejectLog)
     outputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -66,10 +68,14 @@ class AnnotateSummary:
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
         rate = self.records / self.seconds if self.seconds > 0 else 0.0
+        if self.format == "vcf":  # a record holds several ALTs; a reject is one ALT
+            counts = (f"{self.records} records read, {self.scored} scored; {self.alleles} ALT alleles read, "
+                      f"{self.alleles_scored} scored, {len(self.rejects)} rejected")
+        else:
+            counts = f"{self.records} records read, {self.scored} scored, {len(self.rejects)} rejected"
         out = [
-            f"genebert annotate: {self.input} ({self.format}, task {self.task}): {self.records} records read, "
-            f"{self.scored} scored, {len(self.rejects)} rejected; {self.windows} model windows in "
-            f"{self.seconds:.1f} s ({rate:.1f} records/s)",
+            f"genebert annotate: {self.input} ({self.format}, task {self.task}): {counts}; {self.windows} model "
+            f"windows in {self.seconds:.1f} s ({rate:.1f} records/s)",
             f"models: {'; '.join(self.models)}",
         ]
         if self.rejects:

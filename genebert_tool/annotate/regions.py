@@ -76,9 +76,10 @@ def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counte
     from genebert_tool.genome.bed import iter_bed
 
     name = display_name(options.input)
-    regions = iter_bed(options.input, genome=genome, rejects=None if options.strict else summary.rejects)
+    regions = iter_bed(options.input, genome=genome, rejects=None if options.strict else summary.rejects,
+                       max_records=options.max_records)  # counts every record read, valid or not
     n_cols = None
-    for region in itertools.islice(regions, options.max_records):
+    for region in regions:
         bar.update(1)
         if n_cols is None:
             n_cols = len(region.fields)
@@ -99,18 +100,20 @@ def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counte
 
 def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Counter, bar,
                 sizes: list[tuple[str, int]], unique: bool) -> Iterator[Row]:
-    from genebert_tool.genome.sequences import iter_fasta
+    from genebert_tool.genome.sequences import iter_fasta_records
 
     name = display_name(options.input)
     seen: set[str] = set()
-    for record_name, seq in itertools.islice(iter_fasta(options.input), options.max_records):
+    records = iter_fasta_records(options.input, rejects=None if options.strict else summary.rejects,
+                                 max_records=options.max_records)
+    for line, record_name, seq in records:
         bar.update(1)
         if unique:
             if record_name in seen:
                 reason = f"duplicate sequence name {record_name!r} (tracks need unique names)"
                 if options.strict:
-                    raise InputError(reason, path=name)
-                summary.rejects.add(name, 0, reason, f">{record_name}")
+                    raise InputError(reason, path=name, line=line)
+                summary.rejects.add(name, line, reason, f">{record_name}")
                 continue
             seen.add(record_name)
         counter.n += 1

@@ -259,6 +259,8 @@ class VariantRunner:
                 summary.scored += 1
             if site.skips:
                 info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
+            summary.alleles += len(site.variants) + len(site.skips)
+            summary.alleles_scored += len(site.variants)
             self.writer.write(site.text or str(record), info)  # the input's own text where there is one
             summary.records += 1
             self.bar.update(1)

@@ -9,6 +9,7 @@ because BED12 blocks, narrowPeak summits and ad-hoc BED3+ extras share those pos
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 from genebert_tool.errors import InputError
@@ -20,11 +21,14 @@ _SKIP_PREFIXES = ("#", "track", "browser")
 _STRANDS = frozenset("+-.")
 
 
+_INT = re.compile(r"-?[0-9]+")
+
+
 def _parse_int(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{what} is not an integer: {text!r}") from None
+    # Python's int() also takes '1_000', '+100' and non-ASCII digits; BED has plain digits only
+    if not _INT.fullmatch(text):
+        raise ValueError(f"{what} is not an integer: {text!r}")
+    return int(text)
 
 
 def parse_bed_line(text: str, lineno: int = 0, genome: Genome | None = None) -> Region:
@@ -52,7 +56,7 @@ def parse_bed_line(text: str, lineno: int = 0, genome: Genome | None = None) -> 
             score = float(fields[4])
         except ValueError:
             raise ValueError(f"score is not a number: {fields[4]!r}") from None
-    strand = fields[5].strip() if len(fields) > 5 else "."
+    strand = (fields[5].strip() if len(fields) > 5 else ".") or "."  # an empty strand field is "no strand"
     if strand not in _STRANDS:
         raise ValueError(f"strand must be '+', '-' or '.', got {strand!r}")
     if genome is not None:
@@ -62,6 +66,10 @@ def parse_bed_line(text: str, lineno: int = 0, genome: Genome | None = None) -> 
         length = genome.length(resolved)
         if end > length:
             raise ValueError(f"end ({end}) beyond the end of {resolved} (length {length})")
+        first = genome.start(resolved)
+        if start < first:  # the VCF reader rejects these positions too (OUTSIDE_GENOME_SEQUENCE)
+            raise ValueError(f"start ({start}) outside the genome sequence: the FASTA holds {resolved} from "
+                             f"{first} (--genome-offset)")
         chrom = resolved
     return Region(chrom, start, end, name, score, strand, tuple(fields), lineno)
 
@@ -71,6 +79,7 @@ def iter_bed(
     *,
     genome: Genome | None = None,
     rejects: RejectLog | None = None,
+    max_records: int | None = None,
 ) -> Iterator[Region]:
     """Yield one ``Region`` per BED data line of ``source`` (a path, ``.gz``, or ``-`` for stdin).
 
@@ -78,14 +87,25 @@ def iter_bed(
     ``genome``, chromosome names are normalised to the FASTA's names (``2`` -> ``chr2``) and
     unknown contigs or ends past the contig are invalid. An invalid record raises
     ``InputError`` (file:line: reason) when ``rejects`` is None, otherwise it is added to
-    ``rejects`` and skipped. A file without any data line raises ``InputError("no records")``.
+    ``rejects`` and skipped -- a line that is not UTF-8 text too. ``max_records``: stop after that
+    many data lines, valid or not. A file without any data line raises ``InputError("no records")``.
     """
     name = display_name(source)
     n_data = 0
-    for lineno, text in iter_lines(source):
+
+    def bad_line(lineno: int, reason: str, text: str) -> None:
+        nonlocal n_data
+        if max_records is not None and n_data >= max_records:
+            return
+        n_data += 1
+        rejects.add(name, lineno, reason, text)  # type: ignore[union-attr]
+
+    for lineno, text in iter_lines(source, on_bad_line=None if rejects is None else bad_line):
         stripped = text.strip()
         if not stripped or stripped.startswith(_SKIP_PREFIXES):
             continue
+        if max_records is not None and n_data >= max_records:
+            return
         n_data += 1
         try:
             region = parse_bed_line(text, lineno, genome)

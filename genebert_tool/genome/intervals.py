@@ -5,7 +5,6 @@ Coordinates are 0-based half-open everywhere (BED convention).
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -61,6 +60,14 @@ def normalize_chrom(name: str, contigs: Collection[str]) -> str | None:
     return None
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def escape_field(text: str) -> str:
+    """A TSV field that holds no tab or line break: ``\\`` ``TAB`` ``CR`` ``LF`` -> ``\\\\`` ``\\t`` ``\\r`` ``\\n``."""
+    return text.translate(_ESCAPES)
+
+
 @dataclass
 class Reject:
     """One input record that was skipped, and why."""
@@ -94,9 +101,13 @@ class RejectLog:
         return dict(Counter(r.reason for r in self._rejects).most_common())
 
     def write_tsv(self, path: str | Path) -> None:
-        """Write ``source, line, reason, record`` (with a header row) atomically."""
+        """Write ``source, line, reason, record`` (with a header row) atomically.
+
+        Every row has exactly four tab-separated fields, for ``cut``/``awk -F'\\t'`` as much as for
+        a TSV reader: a backslash, tab, CR or LF inside a field is written as ``\\\\``, ``\\t``,
+        ``\\r``, ``\\n`` (the record keeps the tabs of a BED line that way), nothing is quoted.
+        """
         with atomic_write(path) as fh:
-            writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
-            writer.writerow(["source", "line", "reason", "record"])
+            fh.write("source\tline\treason\trecord\n")
             for r in self._rejects:
-                writer.writerow([r.source, r.line, r.reason, r.record])
+                fh.write("\t".join(escape_field(str(v)) for v in (r.source, r.line, r.reason, r.record)) + "\n")

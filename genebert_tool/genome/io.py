@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -144,23 +144,35 @@ def sniff_compression(path: str | os.PathLike) -> str:
     return "gzip"
 
 
-def iter_lines(source: str | os.PathLike) -> Iterator[tuple[int, str]]:
+def iter_lines(
+    source: str | os.PathLike, *, on_bad_line: Callable[[int, str, str], None] | None = None
+) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` for each line, 1-based, with ``\\n``/``\\r\\n`` removed.
 
-    Decoding happens line by line so a bad byte is reported at its own line. A corrupt or
-    truncated gzip stream and non-UTF-8 bytes raise ``InputError`` naming the file and line.
+    Decoding happens line by line so a bad byte is reported at its own line. A UTF-8 byte-order
+    mark at the start of the file is dropped. A corrupt or truncated gzip stream raises
+    ``InputError`` naming the file and line; so do non-UTF-8 bytes and NUL bytes, unless
+    ``on_bad_line(line_number, reason, text)`` is given: then it is called (``text`` with the bad
+    bytes shown as ``\\xNN``) and the line is skipped, so one bad record need not end the run.
     """
     name = display_name(source)
     lineno = 0
     with _open_read_binary(source) as fh:
         try:
             for lineno, raw in enumerate(fh, start=1):  # noqa: B007 - used after the loop
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
                 try:
                     text = raw.decode("utf-8")
+                    reason = "NUL byte in text (binary file?)" if "\x00" in text else None
                 except UnicodeDecodeError:
-                    raise InputError("not UTF-8 text (binary file?)", path=name, line=lineno) from None
-                if "\x00" in text:
-                    raise InputError("NUL byte in text (binary file?)", path=name, line=lineno)
+                    reason = "not UTF-8 text (binary file?)"
+                if reason is not None:
+                    if on_bad_line is None:
+                        raise InputError(reason, path=name, line=lineno)
+                    shown = raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").rstrip("\r\n")
+                    on_bad_line(lineno, reason, shown)
+                    continue
                 yield lineno, text.rstrip("\r\n")
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise InputError(

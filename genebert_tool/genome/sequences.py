@@ -9,7 +9,7 @@ Formats (see shared/data/SOURCES.md):
 * FASTA.
 
 All readers are lazy generators, accept ``.gz`` and ``-`` (stdin), accept CRLF, uppercase the
-sequence and keep IUPAC ambiguity codes (the tokenizer maps them to ``[UNK]``). Anything else --
+sequence, read RNA ``U`` as ``T`` and keep IUPAC ambiguity codes (the tokenizer maps them to ``[UNK]``). Anything else --
 digits, punctuation, a missing column, a non-integer label -- raises ``InputError`` naming the file
 and line. A file without any record raises ``InputError("no records")``.
 """
@@ -51,14 +51,15 @@ class LabelledSequence:
 
 
 def clean_sequence(text: str) -> str:
-    """Uppercase ``text`` and check it only holds IUPAC nucleotide codes; ``ValueError`` otherwise."""
+    """Uppercase ``text``, read RNA ``U`` as ``T``, and check it only holds IUPAC nucleotide codes;
+    ``ValueError`` otherwise."""
     seq = text.strip().upper()
     if not seq:
         raise ValueError("empty sequence")
     if not IUPAC.issuperset(seq):
         pos, char = next((i, c) for i, c in enumerate(seq) if c not in IUPAC)
         raise ValueError(f"invalid character {char!r} at sequence position {pos} (expected IUPAC nucleotide codes)")
-    return seq
+    return seq.replace("U", "T")  # the models were trained on DNA: uracil pairs like thymine
 
 
 def _parse_label(text: str) -> int:
@@ -170,41 +171,77 @@ def read_dnabert_tsv(path: str | os.PathLike) -> Iterator[LabelledSequence]:
 def iter_fasta(source: str | os.PathLike) -> Iterator[tuple[str, str]]:
     """Yield ``(name, sequence)`` per FASTA record; name = first word of the header.
 
-    Sequences are uppercased (soft-masking dropped) and must hold IUPAC codes only. One record is
-    held in memory at a time.
+    Sequences are uppercased (soft-masking dropped), ``U`` read as ``T``, and must hold IUPAC codes
+    only; any bad record raises ``InputError``. One record is held in memory at a time.
+    """
+    for _, name, seq in iter_fasta_records(source):
+        yield name, seq
+
+
+def iter_fasta_records(
+    source: str | os.PathLike, *, rejects=None, max_records: int | None = None
+) -> Iterator[tuple[int, str, str]]:
+    """Yield ``(header_line, name, sequence)`` per FASTA record (``header_line`` 1-based).
+
+    A bad record -- a header without a name, no sequence, a character that is not an IUPAC code
+    (``-``, digits), a line that is not UTF-8 -- raises ``InputError`` naming file and line when
+    ``rejects`` (a ``RejectLog``) is None; otherwise it is added there (at its header line, with
+    the line of the fault in the reason) and skipped. ``max_records``: stop after that many
+    records, valid or not. Text before the first ``>`` is not FASTA: always an error.
     """
     where = display_name(source)
-    name: str | None = None
-    header_line = 0
-    chunks: list[str] = []
-    n = 0
-    for lineno, text in iter_lines(source):
+    state = {"name": None, "line": 0, "chunks": [], "bad": None, "n": 0}
+
+    def fail(reason: str, line: int) -> None:
+        if rejects is None:
+            raise InputError(reason, path=where, line=line)
+        if state["bad"] is None:
+            state["bad"] = f"{reason} (line {line})" if line != state["line"] else reason
+
+    def finish() -> tuple[int, str, str] | None:
+        if state["name"] is None and state["bad"] is None:
+            return None
+        state["n"] += 1
+        if state["bad"] is None and not state["chunks"]:
+            fail(f"record {state['name']!r} has no sequence", state["line"])
+        if state["bad"] is not None:
+            rejects.add(where, state["line"], state["bad"], f">{state['name'] or ''}")
+            return None
+        return state["line"], state["name"], "".join(state["chunks"])
+
+    def bad_line(lineno: int, reason: str, text: str) -> None:
+        if state["name"] is None:  # before the first header: not a FASTA file at all
+            raise InputError(reason, path=where, line=lineno)
+        fail(reason, lineno)
+
+    for lineno, text in iter_lines(source, on_bad_line=None if rejects is None else bad_line):
         line = text.strip()
         if not line or line.startswith(";"):
             continue
         if line.startswith(">"):
-            if name is not None:
-                if not chunks:
-                    raise InputError(f"record {name!r} has no sequence", path=where, line=header_line)
-                n += 1
-                yield name, "".join(chunks)
+            done = finish()
+            if done is not None:
+                yield done
+            if max_records is not None and state["n"] >= max_records:
+                return
             words = line[1:].split()
+            state.update(name=words[0] if words else None, line=lineno, chunks=[], bad=None)
             if not words:
-                raise InputError("FASTA header without a name", path=where, line=lineno)
-            name, header_line, chunks = words[0], lineno, []
+                state["name"] = ""
+                fail("FASTA header without a name", lineno)
             continue
-        if name is None:
+        if state["name"] is None:
             raise InputError("sequence before the first '>' header (is this FASTA?)", path=where, line=lineno)
+        if state["bad"] is not None:
+            continue
         try:
-            chunks.append(clean_sequence(line))
+            state["chunks"].append(clean_sequence(line))
         except ValueError as exc:
-            raise InputError(str(exc), path=where, line=lineno) from None
-    if name is not None:
-        if not chunks:
-            raise InputError(f"record {name!r} has no sequence", path=where, line=header_line)
-        n += 1
-        yield name, "".join(chunks)
-    if n == 0:
+            fail(str(exc), lineno)
+    done = finish()
+    if done is not None:
+        yield done
+    if state["n"] == 0:
         raise InputError("no records", path=where)
 
 
