@@ -71,8 +71,7 @@ class BrowserScreen(Screen):
     BrowserScreen LocusBox { width: 1fr; }
     BrowserScreen #status { width: auto; max-width: 50%; padding: 1 1 0 1; color: $text-muted; }
     BrowserScreen #trackpane { width: 1fr; }
-    BrowserScreen #tracks { height: 1fr; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
-    BrowserScreen Ruler { margin-right: 1; }
+    BrowserScreen #tracks { height: 1fr; scrollbar-gutter: stable; }
     BrowserScreen #side { border-left: solid $primary-background; }
     BrowserScreen ItemTable { height: 1fr; border-top: solid $primary-background; }
     BrowserScreen #detail-scroll { height: 1fr; border-top: solid $primary-background; }
@@ -141,8 +140,9 @@ class BrowserScreen(Screen):
     @property
     def n_cols(self) -> int:
         """Data columns of the track area (its width less the name/axis gutter)."""
-        # The ruler's right margin matches the scroll's scrollbar gutter: it spans the tracks exactly.
-        return max(10, self.query_one(Ruler).size.width - GUTTER)
+        # The track scroll's content (less its scrollbar gutter) is what every track draws on; the
+        # ruler above it is told this width, so its ticks line up with the tracks.
+        return max(10, self.query_one("#tracks").scrollable_content_region.width - GUTTER)
 
     def redraw(self) -> None:
         if self.locus is None:
@@ -152,7 +152,9 @@ class BrowserScreen(Screen):
             widget = self._widgets.get(id(track))
             if widget is not None:
                 widget.show(self.locus, view)
-        self.query_one(Ruler).locus = self.locus
+        ruler = self.query_one(Ruler)
+        ruler.n_cols = self.n_cols
+        ruler.locus = self.locus
         self.query_one(LocusBox).show_locus(self.locus)
         self._show_status()
 

@@ -73,11 +73,12 @@ class Ruler(Widget):
 
     DEFAULT_CSS = "Ruler { height: 2; }"
     locus: reactive[Locus | None] = reactive(None)
+    n_cols = 0  # the tracks' data columns (the screen sets it: the tracks may have a scrollbar)
 
     def render(self) -> RenderResult:
         text = Text(no_wrap=True, overflow="crop")
         locus = self.locus
-        n_cols = self.size.width - GUTTER
+        n_cols = min(self.n_cols or self.size.width - GUTTER, self.size.width - GUTTER)
         if locus is None or n_cols < 10:
             return text
         # A "nice" tick step: 1, 2 or 5 x 10^k bp, about every 12 columns.
