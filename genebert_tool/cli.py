@@ -38,11 +38,28 @@ def _library_errors(func):
             sys.exit(0)
         except (GeneBertError, ValueError, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
-        except KeyboardInterrupt:
-            click.echo("genebert: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            terminated = isinstance(exc, _Terminated)
+            click.echo("genebert: terminated" if terminated else "genebert: interrupted", err=True)
+            sys.exit(143 if terminated else 130)
 
     return wrapper
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it unwinds like Ctrl-C: every writer aborts (temp
+    files removed), track spools and worker pools close, and nothing complete-looking is left."""
+
+
+def _terminate_like_interrupt() -> None:
+    import signal
+    import threading
+
+    def handler(signum, frame):
+        raise _Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -483,6 +500,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
     """
     from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
 
+    _terminate_like_interrupt()  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
     track_list = tuple(t.strip().lower() for t in tracks.split(",") if t.strip() and t.strip().lower() != "none")
     options = AnnotateOptions(
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
