@@ -1,0 +1,74 @@
+"""SpliceScanner: tiling a genome interval, strand handling, and the background calibration reader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from genebert_tool.genome.sequences import reverse_complement
+from genebert_tool.genome.tokenizer import KmerTokenizer
+from genebert_tool.inference.background import FPR_GRID, Background
+from genebert_tool.inference.splice import SpliceScanner, score_windows
+from genebert_tool.model.configuration import named_config
+from genebert_tool.model.token_classification import GeneBertForTokenClassification
+
+
+@pytest.fixture(scope="module")
+def scanner(tmp_path_factory):
+    torch.manual_seed(1)
+    cfg = named_config("tiny", kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                       intermediate_size=64, task="splice", label_names=["neither", "donor", "acceptor"],
+                       problem_type="single_label_classification", window_bp=50, max_seq_len=50,
+                       classifier_head="token", context_bp=10)
+    model = GeneBertForTokenClassification(cfg).eval()
+    path = tmp_path_factory.mktemp("splice_model")
+    model.save_pretrained(path, safe_serialization=True)
+    KmerTokenizer(3).save_pretrained(path)
+    return SpliceScanner.from_pretrained(path)
+
+
+_RNG = np.random.default_rng(0)
+GENOME = "".join(_RNG.choice(list("ACGT"), 500))
+
+
+def _fetch(lo, hi):
+    return "".join(GENOME[i] if 0 <= i < len(GENOME) else "N" for i in range(lo, hi))
+
+
+def test_forward_strand_equals_window_scores(scanner):
+    got = scanner.score(_fetch, 100, 190, strand="+")
+    assert got.shape == (90, 2)
+    # base 100..129 is the first window's scored part: window [90, 140)
+    direct = score_windows(scanner.model, scanner.tokenizer, [_fetch(90, 140)])[0][:, scanner.columns]
+    np.testing.assert_allclose(got[:30], direct, atol=1e-6)
+
+
+def test_minus_strand_is_the_reverse_complement_mapped_back(scanner):
+    minus = scanner.score(_fetch, 100, 160, strand="-")
+    window = reverse_complement(_fetch(90, 140))  # scored bases 100..129, in transcript orientation
+    direct = score_windows(scanner.model, scanner.tokenizer, [window])[0][:, scanner.columns]
+    np.testing.assert_allclose(minus[:30], direct[::-1], atol=1e-6)
+    both = scanner.score(_fetch, 100, 160, strand=".")
+    np.testing.assert_allclose(both, np.maximum(minus, scanner.score(_fetch, 100, 160, strand="+")), atol=1e-6)
+
+
+def test_edges_are_n_padded_and_bad_strand_refused(scanner):
+    assert scanner.score(_fetch, 0, 7).shape == (7, 2)
+    assert scanner.score(_fetch, 10, 10).shape == (0, 2)
+    with pytest.raises(ValueError, match="strand"):
+        scanner.score(_fetch, 0, 10, strand="x")
+
+
+def test_background_fpr_matches_the_empirical_rate():
+    from trainer.calibration import thresholds_from_scores
+
+    scores = np.random.default_rng(3).beta(0.5, 5, 20000)
+    bg = Background({"fpr_grid": FPR_GRID.tolist(), "n_background": len(scores),
+                     "outputs": {"x": {"thresholds": thresholds_from_scores(scores), "default_threshold": 0.0}}})
+    for p in (0.01, 0.05, 0.2, 0.5):
+        empirical = (scores >= p).mean()
+        assert bg.fpr("x", np.array([p]))[0] == pytest.approx(empirical, rel=0.15, abs=2e-4)
+    fpr = bg.fpr("x", np.linspace(0, 1, 50))
+    assert (np.diff(fpr) <= 1e-12).all() and fpr.min() >= 1 / len(scores)
+    assert (scores >= bg.threshold("x", 0.01)).mean() == pytest.approx(0.01, rel=0.15)
