@@ -106,7 +106,7 @@ class BrowserApp(App[None]):
                 self._browser.say("nothing to show: none of the files could be opened (see the errors); q quits")
                 return
             self._browser.go(self._start_locus())
-            self._browser.describe_first_in_view()
+            self._browser.describe_named(self.initial_locus)
 
     # ---- saving -------------------------------------------------------------------------------------
 

@@ -387,15 +387,20 @@ class BrowserScreen(Screen):
             self.say(str(exc))
             self.app.report_error(str(exc))
             return
-        item = self.tracks.find(text)
         self.go(locus)
+        self.describe_named(text)
+        self.query_one("#tracks").focus()
+
+    def describe_named(self, text: str | None) -> None:
+        """After going to ``text``: describe the item of that name when the view is that item's,
+        else the first item in the view (never the item described before)."""
+        item = self.tracks.find(text.strip()) if text else None
         if item is not None and item.locus(self.tracks.length(item.chrom)) == self.locus:
             self.anchor, self.anchor_locus = item, self.locus
             self.query_one(DetailPanel).show_item(item)
             self.query_one(ItemTable).move_to(item)
         else:
             self.describe_first_in_view()
-        self.query_one("#tracks").focus()
 
     @on(ItemTable.Jump)
     def jump_to_row(self, message: ItemTable.Jump) -> None:
