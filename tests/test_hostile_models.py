@@ -157,3 +157,16 @@ def test_context_shorter_than_a_kmer_is_refused(tiny, bed, hg38_chr2, tmp_path):
     result, text = _annotate(bed, "--genome", hg38_chr2, "--task", "promoter", "--model", tiny["promoter"],
                              "--context-bp", "3", "-o", tmp_path / "o")
     assert result.exit_code == 0, text
+
+
+def test_weights_that_do_not_fit_the_config_say_which_tensor(tiny, bed, hg38_chr2, tmp_path):
+    """transformers' own message points at a report it does not print ("see the above report")."""
+    import json
+
+    model = _copy(tiny["promoter"], tmp_path)
+    config = json.loads((model / "config.json").read_text())
+    config["intermediate_size"] = 48  # the saved weights have 64
+    (model / "config.json").write_text(json.dumps(config))
+    result, text = _annotate(bed, "--genome", hg38_chr2, "--task", "promoter", "--model", model, "-o", tmp_path / "o")
+    _one_line_error(result, text, "shape", "config.json")
+    assert "above report" not in text

@@ -77,6 +77,23 @@ def _quiet_loading():
             hf_logging.enable_progress_bar()
 
 
+def _shape_mismatch(model_dir: Path, config: GeneBertConfig) -> str | None:
+    """The first tensor whose shape in ``model.safetensors`` differs from what ``config.json`` builds."""
+    from safetensors import safe_open
+
+    try:
+        expected = {k: tuple(v.shape) for k, v in GeneBertForSequenceClassification(config).state_dict().items()}
+        with safe_open(str(model_dir / "model.safetensors"), framework="pt") as fh:
+            for key in fh.keys():
+                shape = tuple(fh.get_slice(key).get_shape())
+                if key in expected and expected[key] != shape:
+                    return (f"tensor {key} has shape {list(shape)} in model.safetensors but config.json needs "
+                            f"{list(expected[key])}")
+    except Exception:  # noqa: BLE001 - only a better message is at stake; the caller has one already
+        return None
+    return None
+
+
 class Predictor:
     """A loaded task model. Attributes: ``config``, ``tokenizer``, ``model``, ``device``,
     ``output_names`` (one per probability column), ``window_bp``, ``task``, ``model_name``,
@@ -135,7 +152,9 @@ class Predictor:
                                                                           use_safetensors=True)
             tokenizer = KmerTokenizer.from_pretrained(model_dir)
         except (OSError, ValueError, RuntimeError, KeyError, SafetensorError) as exc:
-            raise ModelError(f"{model_dir}: cannot load model: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+            # transformers says "see the above report" about a report it did not print at our verbosity
+            why = _shape_mismatch(model_dir, config) or (str(exc).splitlines()[0] if str(exc) else repr(exc))
+            raise ModelError(f"{model_dir}: cannot load model: {why}") from None
         check_finite(model, model_dir / "model.safetensors")
         name = None if Path(dir_or_name).is_dir() else str(dir_or_name)
         predictor = cls(model, tokenizer, device=device, model_dir=model_dir, model_name=name,
