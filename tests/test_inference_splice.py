@@ -72,3 +72,23 @@ def test_background_fpr_matches_the_empirical_rate():
     fpr = bg.fpr("x", np.linspace(0, 1, 50))
     assert (np.diff(fpr) <= 1e-12).all() and fpr.min() >= 1 / len(scores)
     assert (scores >= bg.threshold("x", 0.01)).mean() == pytest.approx(0.01, rel=0.15)
+
+
+def test_annotate_uses_one_pass_per_span_and_matches_the_scanner(real_data, hg38_chr2, tmp_path, scanner):
+    """annotate --task splice with a per-base model: its bigWig equals score_positions base for base."""
+    import pyBigWig
+    from click.testing import CliRunner
+
+    from genebert_tool.cli import main
+    from genebert_tool.inference.splice import score_positions
+
+    bed = tmp_path / "genes.bed"
+    bed.write_text("chr2\t1860000\t1860300\tg\t0\t+\n")
+    result = CliRunner().invoke(main, ["annotate", str(bed), "--task", "splice", "--model", str(scanner.model_dir),
+                                       "--genome", str(hg38_chr2), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with pyBigWig.open(str(tmp_path / "out.donor.bw")) as bw:
+        track = np.array(bw.values("chr2", 1860000, 1860300), np.float32)
+    expected = score_positions(scanner, str(hg38_chr2), "chr2", 1860000, 1860300, strand="+")[:, 0]
+    np.testing.assert_allclose(track, expected, atol=1e-5)
+    assert "6 model windows" in result.output or "model windows" in result.output

@@ -39,7 +39,7 @@ from genebert_tool.annotate.options import (
 )
 from genebert_tool.annotate.tracks import TrackSpool
 from genebert_tool.annotate.windows import iter_tiles, reverse_complement, slice_padded, stranded_window
-from genebert_tool.errors import InputError
+from genebert_tool.errors import InputError, ModelError
 from genebert_tool.genome.io import display_name
 
 BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd", "itemRgb",
@@ -163,6 +163,11 @@ def score_rows(
             row_idx = np.repeat(np.arange(len(rows)), counts)
             pos = np.concatenate([np.arange(r.start, r.end, step, dtype=np.int64) for r in rows])
             best = np.full((len(rows), k), -np.inf, dtype=np.float32)
+            if getattr(m.predictor, "per_base", False):  # a per-base head: one pass per span, no window per base
+                windows += _score_spans(m, rows, row_idx, pos, fetch, best, spool, batch_size)
+                values[:, off : off + k] = best
+                off += k
+                continue
             for a in range(0, len(pos), piece):
                 ri, pp = row_idx[a : a + piece], pos[a : a + piece]
                 runs = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
@@ -186,6 +191,27 @@ def score_rows(
             values[:, off : off + k] = best
         off += k
     return values, windows
+
+
+def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_size) -> int:
+    """Per-base model: score each row's whole span (``score_span``), keep its ``--step`` positions."""
+    n_windows = 0
+    for i in np.unique(row_idx):
+        r = rows[int(i)]
+        pp = pos[row_idx == i]
+        lo, hi = int(pp[0]), int(pp[-1]) + 1
+        fetch_one = lambda a, b, row=r: fetch([(row, a, b)])[0]  # noqa: E731
+        full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",
+                                      batch_size=min(batch_size, 64))
+        n_windows += -(-(hi - lo) // m.predictor.n_scored)
+        scores = np.ascontiguousarray(full[pp - lo][:, m.keep], dtype=np.float32)
+        if not np.isfinite(scores).all():
+            raise ModelError(f"model {m.name} {m.version} returned a non-finite score (NaN or infinity): its weights "
+                             f"are damaged (sha256 {m.sha256})")
+        best[int(i)] = np.maximum(best[int(i)], scores.max(axis=0))
+        if spool is not None:
+            spool.add(r.chrom, pp, pp + 1, scores)
+    return n_windows
 
 
 class RegionRunner:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SpliceScanner", "score_positions", "score_windows"]
+__all__ = ["SpliceScanner", "SplicePredictor", "score_positions", "score_windows"]
 
 
 def score_windows(model, tokenizer, sequences: list[str], *, batch_size: int = 32) -> np.ndarray:
@@ -83,23 +83,63 @@ class SpliceScanner:
         if reverse:
             # in transcript orientation the last window comes first; scored bases map back reversed
             seqs = [reverse_complement(s) for s in seqs]
-        probs = score_windows(self.model, self.tokenizer, seqs, batch_size=batch_size)[:, :, self.columns]
+        probs = score_windows(self.model, self.tokenizer, seqs, batch_size=batch_size)
         if reverse:
             probs = probs[:, ::-1]
-        return probs.reshape(-1, 2)[:length]
+        return probs.reshape(-1, probs.shape[-1])[:length]
 
-    def score(self, fetch, start: int, end: int, *, strand: str = ".", batch_size: int = 32) -> np.ndarray:
-        """(end - start, 2) donor/acceptor probabilities; ``fetch(lo, hi)`` returns bases [lo, hi), N-padded."""
+    def score_all(self, fetch, start: int, end: int, *, strand: str = ".", batch_size: int = 32) -> np.ndarray:
+        """(end - start, num_labels) probabilities of every class (``config.label_names`` order)."""
         if strand not in ("+", "-", "."):
             raise ValueError(f"strand must be '+', '-' or '.', got {strand!r}")
         if end <= start:
-            return np.zeros((0, 2), np.float32)
-        if strand == "+":
-            return self._strand(fetch, start, end, False, batch_size)
-        if strand == "-":
-            return self._strand(fetch, start, end, True, batch_size)
+            return np.zeros((0, self.model.config.num_labels), np.float32)
+        if strand in ("+", "-"):
+            return self._strand(fetch, start, end, strand == "-", batch_size)
         return np.maximum(self._strand(fetch, start, end, False, batch_size),
                           self._strand(fetch, start, end, True, batch_size))
+
+    def score(self, fetch, start: int, end: int, *, strand: str = ".", batch_size: int = 32) -> np.ndarray:
+        """(end - start, 2) donor/acceptor probabilities; ``fetch(lo, hi)`` returns bases [lo, hi), N-padded."""
+        return self.score_all(fetch, start, end, strand=strand, batch_size=batch_size)[:, self.columns]
+
+
+class SplicePredictor(SpliceScanner):
+    """A per-base splice model behind ``Predictor``'s interface, for ``annotate``: ``predict`` scores
+    the centre base of each window (both strands, the maximum: windows carry no strand), and
+    ``score_span`` scores every base of a span in one pass per ``n_scored`` bases."""
+
+    per_base = True
+
+    def __init__(self, model, tokenizer, *, model_dir=None, model_name=None, model_version=None) -> None:
+        super().__init__(model, tokenizer, model_dir=model_dir)
+        cfg = model.config
+        self.config = cfg
+        self.device = next(model.parameters()).device
+        self.task = cfg.task
+        self.output_names = list(cfg.label_names)
+        self.multi_label = False
+        self.modality = "seq"
+        self.model_name = model_name or cfg.model_name or (model_dir.name if model_dir else "genebert")
+        self.model_version = model_version or cfg.model_version or "unversioned"
+        self.weights_sha256: str | None = None
+
+    def predict(self, sequences, *, batch_size: int = 32) -> np.ndarray:
+        """(n, num_labels): each window of ``window_bp`` bases scored at its centre base."""
+        from genebert_tool.genome.sequences import reverse_complement
+
+        seqs = list(sequences)
+        if not seqs:
+            return np.zeros((0, len(self.output_names)), np.float32)
+        centre = self.window_bp // 2 - self.context_bp
+        fwd = score_windows(self.model, self.tokenizer, seqs, batch_size=batch_size)[:, centre]
+        rev_centre = self.n_scored - 1 - centre
+        rev = score_windows(self.model, self.tokenizer, [reverse_complement(s) for s in seqs],
+                            batch_size=batch_size)[:, rev_centre]
+        return np.maximum(fwd, rev)
+
+    def score_span(self, fetch, start: int, end: int, *, strand: str = ".", batch_size: int = 32) -> np.ndarray:
+        return self.score_all(fetch, start, end, strand=strand, batch_size=batch_size)
 
 
 def score_positions(model, genome, chrom: str, start: int, end: int, *, strand: str = ".",

@@ -143,6 +143,8 @@ class Predictor:
             raise ModelError(f"{model_dir / 'config.json'}: {exc}") from exc
         if config.task is None:
             raise ModelError(f"{model_dir}: a pre-training backbone (config.task is null), not a task model")
+        if getattr(config, "classifier_head", "sequence") == "token":
+            return _token_predictor(dir_or_name, model_dir, config, entry, device)
         from safetensors import SafetensorError
 
         sha256 = check_weights_file(model_dir / "model.safetensors")
@@ -232,3 +234,24 @@ class Predictor:
     def __repr__(self) -> str:
         return (f"Predictor(model_name={self.model_name!r}, version={self.model_version!r}, task={self.task!r}, "
                 f"outputs={self.output_names}, device={self.device})")
+
+
+def _token_predictor(dir_or_name, model_dir: Path, config: GeneBertConfig, entry: dict, device):
+    """A per-base (``classifier_head == "token"``) model: the same checks, then a ``SplicePredictor``."""
+    from genebert_tool.inference.splice import SplicePredictor
+    from genebert_tool.model.token_classification import GeneBertForTokenClassification
+
+    sha256 = check_weights_file(model_dir / "model.safetensors")
+    try:
+        with _quiet_loading():
+            model = GeneBertForTokenClassification.from_pretrained(model_dir, config=config, use_safetensors=True)
+        tokenizer = KmerTokenizer.from_pretrained(model_dir)
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise ModelError(f"{model_dir}: cannot load model: {str(exc).splitlines()[0] if str(exc) else repr(exc)}") from None
+    check_finite(model, model_dir / "model.safetensors")
+    model = model.to(device).eval()
+    name = None if Path(dir_or_name).is_dir() else str(dir_or_name)
+    predictor = SplicePredictor(model, tokenizer, model_dir=model_dir, model_name=name,
+                                model_version=entry.get("version"))
+    predictor.weights_sha256 = sha256
+    return predictor
