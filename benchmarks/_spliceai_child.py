@@ -9,8 +9,10 @@ every core base with the 5 SpliceAI models averaged (as ``spliceai`` itself does
 * ``--timing``: JSON with ``load_s`` (TF import + 5 model loads + one warm-up call per model),
   ``score_s`` (wall time of scoring only), ``score_cpu_s`` (its CPU time, all threads), ``n_positions`` and the versions used.
 
-Long sequences are cut into blocks of ``--chunk`` output bases, each with its full ``context`` of
-flank (SpliceAI's own block layout: 5,000 scored bases + 5,000 each side); blocks are batched.
+Long sequences are cut into equal blocks of at most ``--chunk`` scored bases, each with its full
+``context`` of flank (SpliceAI's training layout is 5,000 scored bases + 5,000 each side; the network
+is fully convolutional and crops the flanks, so longer blocks give the same scores with less
+recomputed flank); the blocks of one sequence are batched.
 
 This file imports only numpy, tensorflow and keras, so it must not import anything from genebert.
 """
@@ -40,16 +42,19 @@ def one_hot(seq: str) -> np.ndarray:
 
 
 def blocks(seq: str, *, context: int, chunk: int) -> list[str]:
-    """Cut one flanked sequence into inputs of ``chunk + context`` bases covering its core.
+    """Cut one flanked sequence into equal inputs of ``size + context`` bases covering its core.
 
-    The last block is N-padded on the right; the caller trims its extra outputs.
+    ``n = ceil(core / chunk)`` blocks of ``size = ceil(core / n)`` scored bases each (so a short gene
+    is not padded up to a whole chunk); the last block is N-padded on the right by fewer than ``n``
+    bases, whose outputs the caller trims.
     """
     core = len(seq) - context
     if core <= 0:
         raise ValueError(f"sequence of {len(seq)} bp is not longer than the context ({context})")
     n = -(-core // chunk)
-    padded = seq + "N" * (n * chunk - core)
-    return [padded[j * chunk: j * chunk + chunk + context] for j in range(n)]
+    size = -(-core // n)
+    padded = seq + "N" * (n * size - core)
+    return [padded[j * size: j * size + size + context] for j in range(n)]
 
 
 def model_paths() -> list[Path]:
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timing", required=True, help="JSON to write load/score times")
     ap.add_argument("--context", type=int, default=10_000)
     ap.add_argument("--chunk", type=int, default=5_000)
-    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--batch-size", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
 
@@ -90,32 +95,29 @@ def main(argv: list[str] | None = None) -> int:
     # keras 3 warns that the .h5 graph names its input 'input_1'; the call is correct as it is
     warnings.filterwarnings("ignore", message="The structure of `inputs`")
     models = [keras.models.load_model(str(p), compile=False) for p in model_paths()]
-    warm = one_hot("N" * (args.chunk + args.context))[None]
+    warm = one_hot("N" * (min(args.chunk, 1000) + args.context))[None]
     for m in models:  # the first call traces the graph; count it as loading, not scoring
         m(warm, training=False)
     load_s = time.perf_counter() - t0
 
-    cores = [len(s) - args.context for s in seqs]
-    inputs = [b for s in seqs for b in blocks(s, context=args.context, chunk=args.chunk)]
     t1, c1 = time.perf_counter(), time.process_time()
-    outs = []
-    for i in range(0, len(inputs), args.batch_size):
-        x = np.stack([one_hot(b) for b in inputs[i: i + args.batch_size]])
-        # SpliceAI averages its 5 models; output classes are (neither, acceptor, donor)
-        y = sum(np.asarray(m(x, training=False)) for m in models) / len(models)
-        outs.append(y.reshape(-1, 3))
+    pieces, n_blocks = [], 0
+    for seq in seqs:
+        inputs = blocks(seq, context=args.context, chunk=args.chunk)  # all of one length: batchable
+        n_blocks += len(inputs)
+        outs = []
+        for i in range(0, len(inputs), args.batch_size):
+            x = np.stack([one_hot(b) for b in inputs[i: i + args.batch_size]])
+            # SpliceAI averages its 5 models; output classes are (neither, acceptor, donor)
+            y = sum(np.asarray(m(x, training=False)) for m in models) / len(models)
+            outs.append(y.reshape(-1, 3))
+        pieces.append(np.concatenate(outs)[: len(seq) - args.context, [2, 1]])  # -> (donor, acceptor)
     score_s, score_cpu_s = time.perf_counter() - t1, time.process_time() - c1
 
-    flat = np.concatenate(outs) if outs else np.zeros((0, 3), np.float32)
-    pieces, pos = [], 0
-    for core in cores:
-        n_out = -(-core // args.chunk) * args.chunk
-        pieces.append(flat[pos: pos + core][:, [2, 1]])  # -> (donor, acceptor)
-        pos += n_out
-    result = np.concatenate(pieces).astype(np.float32)
+    result = np.concatenate(pieces).astype(np.float32) if pieces else np.zeros((0, 2), np.float32)
     np.save(args.out, result)
     Path(args.timing).write_text(json.dumps({
-        "load_s": load_s, "score_s": score_s, "score_cpu_s": score_cpu_s, "n_positions": int(sum(cores)), "n_blocks": len(inputs),
+        "load_s": load_s, "score_s": score_s, "score_cpu_s": score_cpu_s, "n_positions": len(result), "n_blocks": n_blocks,
         "chunk": args.chunk, "context": args.context, "batch_size": args.batch_size, "threads": args.threads,
         "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
         "python": sys.version.split()[0], "pid": os.getpid(),

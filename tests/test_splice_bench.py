@@ -120,6 +120,7 @@ def test_child_one_hot_and_blocks(child):
     assert x.shape == (6, 4)
     assert x.argmax(1)[:4].tolist() == [0, 1, 2, 3] and x[4].sum() == 0 and x[5].tolist() == [1, 0, 0, 0]
     seq = "A" * 4 + "C" * 7 + "G" * 4  # 4 bp flank each side, 7 core bases
-    b = child.blocks(seq, context=8, chunk=5)
-    assert [len(s) for s in b] == [13, 13]
-    assert b[0] == seq[:13] and b[1] == seq[5:] + "NNN"
+    b = child.blocks(seq, context=8, chunk=5)  # 2 blocks of 4 scored bases, not 2 of 5
+    assert [len(s) for s in b] == [12, 12]
+    assert b[0] == seq[:12] and b[1] == seq[4:] + "N"
+    assert child.blocks(seq, context=8, chunk=100) == [seq]
