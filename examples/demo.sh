@@ -29,9 +29,19 @@ run annotate "$OUT/myt1l_exons.bed" --task splice --genome "$GENOME" -o "$OUT/my
 # 4. variant effects (REF/ALT/DELTA per output + combined risk); skips are explained in the VCF
 run annotate "$HERE/variants.vcf" --task risk --splice-distance 20 --both-strands --genome "$GENOME" -o "$OUT/variants"
 
+# 5. a genome scan a newcomer can read: the promoter model over 1 Mb of the chr22 dev region against
+#    GENCODE TSSs, with CpG o/e and GC scored on the same tiles (AUROC, AUPRC, background FPR, PNGs)
+run evaluate --scan --model genebert-promoter --task promoter --fasta "$DATA/genome/hg38_chr22.fa.gz" \
+    --region chr22:31000000-32000000 --truth "$DATA/annotation/gencode_v24_tss.hg38_chr22.bed" --no-baselines \
+    -o "$OUT/scan_promoter"
+
 trap - ERR
 echo
 echo "demo: done. Tracks (bigWig, load in IGV/UCSC or 'genebert browse'):"
 ls -1 "$OUT"/*.bw | sed 's/^/  /'
 echo "Scored tables: $OUT/regions.tfbs.bed, $OUT/regions.promoter.bed, $OUT/myt1l.splice.bed"
 echo "Annotated variants: $OUT/variants.vcf.gz (+ .tbi); rejected records: $OUT/*.rejected.tsv"
+echo
+echo "Genome scan (promoter vs GENCODE TSSs, chr22:31-32 Mb, 100-bp tiles): $OUT/scan_promoter/report.md"
+sed -n '/^| method/,/^$/p' "$OUT/scan_promoter/report.md"
+echo "Figures: $OUT/scan_promoter/pr.png (precision-recall), $OUT/scan_promoter/locus.png (one locus)"

@@ -347,7 +347,8 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
                    "BED12 transcripts (splice).")
 @click.option("--tile", type=click.IntRange(1), default=None, help="--scan: tile width (promoter 100, tfbs 200).")
 @click.option("--step", type=click.IntRange(1), default=None, help="--scan: tile step (default: the tile width).")
-@click.option("--no-baselines", "no_baselines", is_flag=True, help="--scan: model only.")
+@click.option("--no-baselines", "no_baselines", is_flag=True,
+              help="--scan: skip the trained baselines (CNN, best PWM, splice PWM); CpG o/e and GC are always scored.")
 @click.option("--split", type=click.Choice(["all", "train", "dev", "test"]), default="all", show_default=True,
               help="For files the model was trained on: score only this part of its recorded split.")
 @click.option("--baselines", is_flag=True,

@@ -258,6 +258,10 @@ def _tile_scan(model, task, genomes, regions, truth, tile, step, radius, baselin
     background = Background.load(pred.model_dir) if pred.model_dir else None
     scores = {"genebert": np.stack([probs_all[:, col[o]] for o in outputs], axis=1)}
     pwm_motifs = None
+    if task == "promoter":  # composition baselines cost nothing: always on the same windows
+        from trainer.scan_baselines import composition_scores
+
+        scores.update({k: v[:, None] for k, v in composition_scores(windows).items()})
     if baselines:
         scores.update(_tile_baselines(task, pred.model_dir, outputs, windows, log))
         pwm_motifs = scores.pop("_pwm_motifs", None)
@@ -284,13 +288,9 @@ def _tile_scan(model, task, genomes, regions, truth, tile, step, radius, baselin
 
 def _tile_baselines(task, model_dir, outputs, windows, log) -> dict[str, np.ndarray]:
     from trainer.genome_data import GenomeDataSettings, build_genome_data
-    from trainer.scan_baselines import BestPwmPerOutput, MultiLabelCnn, composition_scores
+    from trainer.scan_baselines import BestPwmPerOutput, MultiLabelCnn
 
     out = {}
-    if task == "promoter":
-        comp = composition_scores(windows)
-        out["cpg_oe"] = comp["cpg_oe"][:, None]
-        out["gc"] = comp["gc"][:, None]
     ft_path = Path(model_dir) / "finetune_config.json" if model_dir else None
     if not ft_path or not ft_path.is_file() or not json.loads(ft_path.read_text()).get("genome"):
         log("scan: the model was not trained from the genome; trained baselines (PWM, CNN) skipped")
