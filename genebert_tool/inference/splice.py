@@ -128,7 +128,7 @@ class SplicePredictor(SpliceScanner):
         """(n, num_labels): each window of ``window_bp`` bases scored at its centre base."""
         from genebert_tool.genome.sequences import reverse_complement
 
-        seqs = list(sequences)
+        seqs = [self._fit_window(s) for s in sequences]
         if not seqs:
             return np.zeros((0, len(self.output_names)), np.float32)
         centre = self.window_bp // 2 - self.context_bp
@@ -137,6 +137,18 @@ class SplicePredictor(SpliceScanner):
         rev = score_windows(self.model, self.tokenizer, [reverse_complement(s) for s in seqs],
                             batch_size=batch_size)[:, rev_centre]
         return np.maximum(fwd, rev)
+
+    def _fit_window(self, seq: str) -> str:
+        """A sequence of another length centred in (N-padded) or cut to ``window_bp`` bases, keeping
+        its centre base at the window's centre (``annotate``'s centring rule)."""
+        w = self.window_bp
+        if len(seq) == w:
+            return seq
+        if len(seq) > w:
+            lo = len(seq) // 2 - w // 2
+            return seq[lo : lo + w]
+        left = w // 2 - len(seq) // 2
+        return "N" * left + seq + "N" * (w - left - len(seq))
 
     def score_span(self, fetch, start: int, end: int, *, strand: str = ".", batch_size: int = 32) -> np.ndarray:
         return self.score_all(fetch, start, end, strand=strand, batch_size=batch_size)
