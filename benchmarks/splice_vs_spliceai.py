@@ -332,7 +332,7 @@ def _genebert_model_info(gsplice, handle) -> dict:
 def format_table(report: dict) -> str:
     tools = report["tools"]
     names = [n for n in ("spliceai", "genebert") if n in tools]
-    heads = {"spliceai": "SpliceAI 1.3.1", "genebert": "genebert"}
+    heads = {n: _tool_label(n, tools[n]["timing"])[:23] for n in names}
     rows = []
     for cls in CLASSES:
         rows.append((f"top-k {cls}", [f"{tools[n]['metrics'][cls]['top_k']:.3f} "
@@ -349,7 +349,7 @@ def format_table(report: dict) -> str:
     rows.append(("scoring s (wall)", [f"{tools[n]['timing']['score_s']:.1f}" for n in names], None))
     rows.append(("scoring CPU-s", [f"{tools[n]['timing']['score_cpu_s']:.1f}" for n in names], None))
     rows.append(("load s (+warm-up)", [f"{tools[n]['timing']['load_s']:.1f}" for n in names], None))
-    width = 20
+    width = 25
     lines = [f"{'':<22}" + "".join(f"{heads[n]:>{width}}" for n in names)
              + (f"{'genebert/SpliceAI':>{width}}" if len(names) == 2 else "")]
     for label, values, ratio in rows:
@@ -361,7 +361,10 @@ def format_table(report: dict) -> str:
 def _tool_label(tool: str, timing: dict) -> str:
     if tool == "spliceai":
         return "SpliceAI 1.3.1"
-    return " ".join(x for x in ("genebert", timing.get("model_name"), timing.get("model_version")) if x)
+    name = timing.get("model_name") or "genebert"
+    if not name.startswith("genebert"):
+        name = f"genebert {name}"
+    return " ".join(x for x in (name, timing.get("model_version")) if x)
 
 
 def plot_gene(path: Path, target: Target, tracks: dict[str, np.ndarray]) -> None:
