@@ -7,6 +7,7 @@ answers fast. Library errors (``GeneBertError``) become a one-line message and e
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 
@@ -51,15 +52,32 @@ class _Terminated(KeyboardInterrupt):
     files removed), track spools and worker pools close, and nothing complete-looking is left."""
 
 
-def _terminate_like_interrupt() -> None:
+@contextlib.contextmanager
+def _terminate_like_interrupt():
+    """For the length of a command, SIGTERM raises ``_Terminated`` in this process; the previous
+    handler comes back afterwards. A forked child (a DataLoader or pool worker) inheriting the
+    handler dies of SIGTERM as usual instead of unwinding its copy of the parent's stack."""
+    import os
     import signal
     import threading
 
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
     def handler(signum, frame):
+        if os.getpid() != owner:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise _Terminated()
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -501,7 +519,6 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
     """
     from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
 
-    _terminate_like_interrupt()  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
     track_list = tuple(t.strip().lower() for t in tracks.split(",") if t.strip() and t.strip().lower() != "none")
     options = AnnotateOptions(
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
@@ -511,7 +528,8 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
         progress=not quiet, risk_model=risk_model,
     )
-    summary = annotate(options)
+    with _terminate_like_interrupt():  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
+        summary = annotate(options)
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)

@@ -47,3 +47,13 @@ def test_a_signal_mid_run_leaves_nothing_behind(tiny, hg38_chr2, tmp_path, sig, 
     assert proc.returncode == code, err
     assert "Traceback" not in err and ("terminated" if sig == signal.SIGTERM else "interrupted") in err
     assert sorted(p.name for p in out.iterdir()) == []  # no temp files, no spools, no lock, no outputs
+
+
+def test_the_handler_is_scoped_to_the_command():
+    """In-process callers (tests, notebooks) get their own SIGTERM handler back afterwards."""
+    from genebert_tool.cli import _terminate_like_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    with _terminate_like_interrupt():
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before
