@@ -55,7 +55,7 @@ from trainer.metrics import METRIC_KEYS, compute_metrics
 __all__ = ["baseline_training_data", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
 
 PUBLISHED_AUCS = "tfbs/deepbind_published_aucs_encode.csv"
-_SPLICE = ("neither", "donor", "acceptor")
+from genebert_tool.labels import SPLICE_LABELS as _SPLICE  # noqa: E402
 
 
 def published_deepbind_aucs(path: str | os.PathLike | None = None) -> dict[str, dict[str, float]]:

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import GeneBertError, InputError
+from genebert_tool.labels import SPLICE_LABELS
 from trainer.datasets import DataSettings, TaskData, center_crop, load_finetune_data
 from trainer.metrics import IGNORE_INDEX, TASKS, compute_metrics, compute_multitask_metrics
 
@@ -50,7 +51,7 @@ __all__ = [
     "summarise_metrics",
 ]
 
-SPLICE_LABEL_NAMES = ["neither", "donor", "acceptor"]
+SPLICE_LABEL_NAMES = list(SPLICE_LABELS)
 FINETUNE_CONFIG_FILE = "finetune_config.json"
 SPLIT_FILE = "split.json"
 

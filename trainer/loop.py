@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from genebert_tool.labels import IGNORE_INDEX
 from trainer.config import TrainConfig
 from trainer.corpus import Corpus
 from trainer.masking import mask_tokens
@@ -137,7 +138,7 @@ class PretrainBatches:
                 mask_id=tok.mask_id, first_kmer_id=tok.n_special, vocab_size=tok.vocab_size)
             batch["input_ids"], batch["mlm_labels"] = masked, mlm_labels
         else:  # no MGM: nothing masked, but labels keep the (NGSP/SRM) loss defined
-            batch["input_ids"], batch["mlm_labels"] = input_ids, np.full_like(input_ids, -100)
+            batch["input_ids"], batch["mlm_labels"] = input_ids, np.full_like(input_ids, IGNORE_INDEX)
         if self.pairs:
             batch["ngsp_labels"] = labels
         return batch

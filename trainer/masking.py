@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["mask_tokens"]
 
-IGNORE_INDEX = -100
+from genebert_tool.labels import IGNORE_INDEX  # noqa: E402
 
 
 def mask_tokens(

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 TASKS = ("promoter", "tfbs", "splice")
-IGNORE_INDEX = -100
+from genebert_tool.labels import IGNORE_INDEX  # noqa: E402
 #: Keys every metrics dict has (splice adds ``top_k_accuracy`` and per-class entries).
 METRIC_KEYS = ("n", "accuracy", "precision", "recall", "f1", "auc", "pr_auc", "mcc")
 _N_CLASSES = {"promoter": 2, "tfbs": 2, "splice": 3}

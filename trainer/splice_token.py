@@ -34,7 +34,9 @@ from trainer.genome_split import DEFAULT_SPLIT, GenomeSplit, check_allowed
 
 __all__ = ["SPLICE_LABEL_NAMES", "build_splice_windows", "finetune_splice_token"]
 
-SPLICE_LABEL_NAMES = ["neither", "donor", "acceptor"]
+from genebert_tool.labels import SPLICE_LABELS
+
+SPLICE_LABEL_NAMES = list(SPLICE_LABELS)
 
 
 def _site_table(transcripts) -> dict[tuple[str, str], dict[int, int]]:

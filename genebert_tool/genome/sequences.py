@@ -28,7 +28,7 @@ from genebert_tool.genome.io import display_name, iter_lines
 IUPAC = frozenset("ACGTNRYSWKMBDHVU")
 
 NEITHER, DONOR, ACCEPTOR = 0, 1, 2
-SPLICE_LABELS = ("neither", "donor", "acceptor")
+from genebert_tool.labels import SPLICE_LABELS  # noqa: E402  (re-exported)
 _UCI_CLASSES = {"N": NEITHER, "EI": DONOR, "IE": ACCEPTOR}
 
 _COMPLEMENT = str.maketrans("ACGTUNRYKMSWBDHVacgtunrykmswbdhv", "TGCAANYRMKSWVHDBtgcaanyrmkswvhdb")

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 MAX_LOGIT_SCALE = math.log(100.0)  # CLIP's clamp: temperature never below 0.01
-IGNORE_INDEX = -100
+from genebert_tool.labels import IGNORE_INDEX  # noqa: E402
 
 
 @dataclass
