@@ -218,3 +218,20 @@ def test_example_configs_load_and_validate(path: Path):
     cfg = FinetuneConfig.from_json(path)
     cfg.validate()
     assert cfg.model_name and cfg.seed == 0
+
+
+def test_base_without_safetensors_is_refused(tmp_path):
+    """A backbone directory holding only a pickle is never unpickled: one clear error."""
+    import torch
+
+    from genebert_tool.errors import GeneBertError
+    from trainer.finetune import FinetuneConfig, _build_model
+    from trainer.datasets import TaskData
+
+    base = tmp_path / "pickled"
+    base.mkdir()
+    (base / "config.json").write_text('{"model_type": "genebert"}')
+    torch.save({"x": torch.zeros(1)}, base / "pytorch_model.bin")
+    data = TaskData("promoter", ["ACGT" * 10], [1], ["promoter"])
+    with pytest.raises(GeneBertError, match="no model.safetensors"):
+        _build_model(FinetuneConfig(task="promoter", base=str(base)), data, 40, 40)

@@ -80,4 +80,8 @@ def calibrate(model_dir: str | os.PathLike, *, n_windows: int = 20000, seed: int
 
     with atomic_write(model_dir / BACKGROUND_FILE) as handle:
         json.dump(data, handle, indent=1)
+    from genebert_tool.pretrained import CHECKSUM_FILE, write_checksums
+
+    if (model_dir / CHECKSUM_FILE).exists():  # the directory's checksums now cover background.json
+        write_checksums(model_dir)
     return data

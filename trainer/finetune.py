@@ -295,7 +295,10 @@ def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: 
         base_dir = resolve_model(cfg.base)
         # from_pretrained: config kwargs override the backbone's config; the classifier head is new
         head_overrides = _head_overrides(cfg.model_overrides)
-        model = GeneBertForSequenceClassification.from_pretrained(str(base_dir), **{**head_overrides, **task_fields})
+        if not (base_dir / "model.safetensors").is_file():  # never unpickle: safetensors only
+            raise GeneBertError(f"{base_dir}: no model.safetensors (pickled checkpoints are not loaded)")
+        model = GeneBertForSequenceClassification.from_pretrained(str(base_dir), use_safetensors=True,
+                                                                  **{**head_overrides, **task_fields})
         try:
             tokenizer = KmerTokenizer.from_pretrained(base_dir)
         except FileNotFoundError:
@@ -549,6 +552,9 @@ def finetune(
         "dev_metrics": final,
     }
     _write_json(out / "dev_metrics.json", summary)
+    from genebert_tool.pretrained import write_checksums
+
+    write_checksums(out)  # annotate verifies a model directory against its SHA256SUMS
     if register_as:
         from genebert_tool.pretrained import register_model
 

@@ -248,4 +248,7 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
                                                           "accuracy": float("nan"), "auc": float("nan"),
                                                           "mcc": float("nan")}}
     _write_json(out / "dev_metrics.json", summary)
+    from genebert_tool.pretrained import write_checksums
+
+    write_checksums(out)
     return summary
