@@ -174,7 +174,20 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
         "task": "splice", "label_names": list(SPLICE_LABEL_NAMES), "problem_type": "single_label_classification",
         "modality": "seq", "window_bp": w, "max_seq_len": max_len, "classifier_head": "token",
         "context_bp": context_bp, "model_name": cfg.model_name, "model_version": cfg.model_version})
-    model = GeneBertForTokenClassification(config)
+    if cfg.base:  # continue from a per-base model (a second stage): same architecture and window
+        from genebert_tool.pretrained import resolve_model
+
+        base_dir = resolve_model(cfg.base)
+        if not (base_dir / "model.safetensors").is_file():
+            raise InputError(f"{base_dir}: no model.safetensors (pickled checkpoints are not loaded)")
+        model = GeneBertForTokenClassification.from_pretrained(str(base_dir), use_safetensors=True,
+                                                               model_name=cfg.model_name, model_version=cfg.model_version)
+        if model.config.window_bp != w or model.config.context_bp != context_bp:
+            raise InputError(f"{base_dir}: window {model.config.window_bp}/{model.config.context_bp} bp differs from "
+                             f"the config's {w}/{context_bp}")
+        config = model.config
+    else:
+        model = GeneBertForTokenClassification(config)
     tokenizer = KmerTokenizer(config.kmer)
     enc = tokenizer.encode_batch(train["seqs"], max_len=max_len)
     ids, mask, types = (torch.from_numpy(enc[x]) for x in ("input_ids", "attention_mask", "token_type_ids"))
