@@ -495,7 +495,8 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("--risk-model", type=click.Path(exists=True), default=None, metavar="DIR",
               help="VCF: add INFO GENEBERT_RISK_P from a `finetune --task risk` classifier (same task models).")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
-              help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, or 'none'.")
+              help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, bgfpr (-log10 "
+                   "background FPR bigWigs PREFIX.<output>.bgfpr.bw, calibrated models), or 'none'.")
 @click.option("--batch-size", type=int, default=256, show_default=True, help="Windows per model forward pass.")
 @click.option("--workers", type=int, default=0, show_default=True, help="Processes fetching genome windows.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,

@@ -47,6 +47,15 @@ class ScoringModel:
     per_position: bool = False
     scan_distance: int = 0  # VCF, splice models: windows at offsets -d..d around the variant
     sha256: str = "."  # of the weights file loaded; "." for models not loaded from a file (stubs)
+    background: Any = None  # inference.background.Background from the model's background.json, or None
+
+    def fpr(self, probs: np.ndarray) -> np.ndarray:
+        """Background FPR of ``(n, len(columns))`` probabilities, same shape (float64); needs ``background``."""
+        probs = np.asarray(probs)
+        out = np.zeros(probs.shape, dtype=np.float64)
+        for j, name in enumerate(self.outputs):
+            out[:, j] = self.background.fpr(name, probs[:, j])
+        return out
 
     def score(self, sequences: Sequence[str], *, batch_size: int = 256) -> np.ndarray:
         """Probabilities of the kept outputs, ``(len(sequences), len(columns))`` float32.
@@ -212,12 +221,32 @@ def load_models(
                 per_position=per_position_splice and model_task == "splice",
                 scan_distance=splice_distance if model_task == "splice" and not per_position_splice else 0,
                 sha256=getattr(predictor, "weights_sha256", None) or ".",
+                background=load_background(getattr(predictor, "model_dir", None),
+                                           [predictor.output_names[i] for i in keep]),
             )
         )
     if tfs and not any(m.task == "tfbs" for m in models):
         raise InputError("--tf restricts TFBS outputs, but no TFBS model is used (--task tfbs or all)")
     name_columns(models)
     return models
+
+
+def load_background(model_dir, outputs: Sequence[str]):
+    """The model directory's ``background.json`` (``inference.background.Background``), or None when it has
+    none; ``ModelError`` when it does not cover every output the run reports."""
+    if model_dir is None:
+        return None
+    from genebert_tool.inference.background import BACKGROUND_FILE, Background
+
+    background = Background.load(model_dir)
+    if background is None:
+        return None
+    missing = [o for o in outputs if o not in background.outputs]
+    if missing:
+        raise ModelError(f"{os.path.join(model_dir, BACKGROUND_FILE)}: no calibration for output(s) "
+                         f"{', '.join(missing)} (has {', '.join(background.outputs) or 'none'}); "
+                         "re-run genebert calibrate")
+    return background
 
 
 def _quiet_transformers() -> None:

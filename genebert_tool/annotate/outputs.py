@@ -44,7 +44,7 @@ def planned_outputs(prefix: str, fmt: str, columns: Sequence[str] = ()) -> list[
     if prefix == "-":
         return []
     table = {"vcf": [".vcf.gz", ".vcf.gz.tbi"], "bed": [".bed"], "fasta": [".tsv"]}[fmt]
-    per_column = [] if fmt == "vcf" else [".bed", ".bw", ".bedGraph"]
+    per_column = [] if fmt == "vcf" else [".bed", ".bw", ".bedGraph", ".bgfpr.bw"]
     return ([prefix + s for s in table] + [prefix + ".rejected.tsv"]
             + [f"{prefix}.{c}{s}" for c in columns for s in per_column])
 

@@ -16,6 +16,9 @@ Outputs (``-o PREFIX``):
 * FASTA input: ``PREFIX.tsv`` (``name, start, end`` + outputs; one row per record, or per tile),
   plus tracks along each sequence with ``--tile`` (and for splice models, always).
 * ``PREFIX.rejected.tsv``: every record not scored, with its line and reason.
+
+Models with a ``background.json`` add an ``<output>.bgfpr`` column after each probability column
+of the table, and ``--tracks bgfpr`` ``-log10`` FPR bigWigs (``annotate.calibration``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from genebert_tool.annotate import calibration
 from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.annotate.options import (
     AnnotateOptions,
@@ -40,6 +44,7 @@ from genebert_tool.annotate.options import (
 from genebert_tool.annotate.tracks import TrackSpool
 from genebert_tool.annotate.windows import iter_tiles, reverse_complement, slice_padded, stranded_window
 from genebert_tool.errors import InputError, ModelError
+from genebert_tool.formats import schema
 from genebert_tool.genome.io import display_name
 
 BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd", "itemRgb",
@@ -228,7 +233,7 @@ class RegionRunner:
         self.pos_models = [m for m in models if m.per_position]
         self.columns = [c for m in models for c in m.columns]
         self.region_columns = [c for m in self.region_models for c in m.columns]
-        want_tracks = any(t in options.tracks for t in ("bigwig", "bedgraph"))
+        want_tracks = any(t in options.tracks for t in ("bigwig", "bedgraph", "bgfpr"))
         self.region_tracks = want_tracks and bool(self.region_models) and (fmt == "bed" or bool(options.tile))
         self.pos_tracks = want_tracks and bool(self.pos_models)
         self.comments = header_comments(options, fmt, models)
@@ -294,11 +299,12 @@ class RegionRunner:
                                        position_spools=self.pos_spools or None)
         self.summary.windows += n_windows
         if self.table is None:
-            self.table = _open_table(options, self.fmt, self.prefix, chunk[0], self.columns, self.comments,
+            self.table = _open_table(options, self.fmt, self.prefix, chunk[0], self.models,
+                                     self.comments + calibration.header_comments(self.models),
                                      ScoredBedWriter, TsvWriter)
             self._stack.enter_context(self.table)
-        for i, row in enumerate(chunk):
-            self.table.write_row((*row.lead, *values[i].tolist()))
+        for row, cells in zip(chunk, calibration.table_cells(self.models, values)):
+            self.table.write_row((*row.lead, *cells))
         if self.bed6:
             scores = np.rint(np.clip(values, 0.0, 1.0) * 1000).astype(np.int64)
             for j, w in enumerate(self.bed6):
@@ -326,12 +332,15 @@ class RegionRunner:
         chrom_sizes = list(self.genome.contigs.items()) if self.fmt == "bed" else self.fasta_sizes
         track_sets = []
         if self.region_spool is not None:
-            track_sets.append((self.region_spool, self.region_columns))
-        track_sets += [(sp, m.columns) for sp, m in zip(self.pos_spools, self.pos_models)]
-        for spool, cols in track_sets:
+            track_sets.append((self.region_spool, self.region_models))
+        track_sets += [(sp, [m]) for sp, m in zip(self.pos_spools, self.pos_models)]
+        for spool, models in track_sets:
             if len(spool) and n:
-                summary.outputs += _write_tracks(spool, cols, chrom_sizes, self.prefix, self.options.tracks,
+                summary.outputs += _write_tracks(spool, models, chrom_sizes, self.prefix, self.options.tracks,
                                                  self.comments)
+        if "bgfpr" in self.options.tracks and not any(m.background is not None for m in self.models):
+            summary.warnings.append("--tracks bgfpr: no model used has a background.json (genebert calibrate), "
+                                    "so no -log10 FPR tracks were written")
         path = rejects_path(self.options)
         if path is not None:
             summary.rejects.write_tsv(path)
@@ -353,28 +362,37 @@ def _chrom_runs(chunk: list[Row]) -> Iterator[tuple[str, list[int]]]:
         yield chrom, list(group)
 
 
-def _open_table(options, fmt, prefix, first: Row, columns, comments, bed_writer, tsv_writer):
+def _open_table(options, fmt, prefix, first: Row, models, comments, bed_writer, tsv_writer):
+    columns = [c for m in models for c in m.columns]
     if fmt == "fasta":
-        return tsv_writer(f"{prefix}.tsv", ["name", "start", "end", *columns], comments=comments)
+        return tsv_writer(f"{prefix}.tsv", ["name", "start", "end", *calibration.table_columns(models, columns)],
+                          comments=comments)
     if options.tile:
         lead = ["chrom", "start", "end", "region"]
     else:
         lead = bed_column_names(len(first.lead), "narrowpeak" in options.input.lower())
     clash = set(lead) & set(columns)
     cols = [f"genebert.{c}" if c in clash else c for c in columns]
-    return bed_writer(f"{prefix}.bed", [*lead, *cols], comments=comments)
+    return bed_writer(f"{prefix}.bed", [*lead, *calibration.table_columns(models, cols)], comments=comments)
 
 
-def _write_tracks(spool: TrackSpool, columns: list[str], chrom_sizes, prefix: str, formats, comments) -> list[str]:
-    """One bigWig (and/or bedGraph) per column from a spool; returns the paths written."""
+def _write_tracks(spool: TrackSpool, models: list[ScoringModel], chrom_sizes, prefix: str, formats,
+                  comments) -> list[str]:
+    """One bigWig (and/or bedGraph) per column of ``models`` (the spool's columns, in order) and, with
+    ``bgfpr``, a ``-log10`` background-FPR bigWig per calibrated column; returns the paths written."""
     from genebert_tool.writers.bed import BedGraphWriter
     from genebert_tool.writers.bigwig import BigWigWriter
 
+    columns = [c for m in models for c in m.columns]
+    flat = [(m, i) for m in models for i in range(len(m.columns))]  # (model, its column) per spool column
+    fpr_of = [(j, m, i) for j, (m, i) in enumerate(flat) if m.background is not None and "bgfpr" in formats]
     order = [c for c, _ in chrom_sizes]
     written: list[str] = []
     with contextlib.ExitStack() as stack:
         bws = []
         bgs = []
+        fprs = [stack.enter_context(BigWigWriter(f"{prefix}.{schema.fpr_column(columns[j])}.bw", chrom_sizes))
+                for j, _, _ in fpr_of]
         if "bigwig" in formats:
             bws = [stack.enter_context(BigWigWriter(f"{prefix}.{c}.bw", chrom_sizes)) for c in columns]
         if "bedgraph" in formats:
@@ -387,5 +405,7 @@ def _write_tracks(spool: TrackSpool, columns: list[str], chrom_sizes, prefix: st
                     bws[j].add(chrom, s, e, v[:, j])
                 if bgs:
                     bgs[j].add(chrom, s, e, v[:, j])
-        written = [str(w.path) for w in bws] + [str(w.path) for w in bgs]
+            for w, (j, m, i) in zip(fprs, fpr_of):
+                w.add(chrom, s, e, -np.log10(m.background.fpr(m.outputs[i], v[:, j])))
+        written = [str(w.path) for w in bws] + [str(w.path) for w in bgs] + [str(w.path) for w in fprs]
     return written

@@ -8,6 +8,8 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
 * ``GENEBERT_RISK`` (Number=A) -- the combined risk per ALT (``annotate.risk``), ``.`` if not scored;
   ``GENEBERT_RISK_OUTPUT`` (Number=A) -- the output it comes from.
 * ``GENEBERT_SKIP=ALLELE|REASON,...`` -- ALTs not scored; REASON is one of ``SKIP_CODES``' values.
+* ``GENEBERT_BGFPR=ALLELE|OUTPUT|REF|ALT,...`` -- for outputs of calibrated models (``background.json``),
+  the background FPR of the REF and ALT probabilities (``annotate.calibration``).
 * ``GENEBERT_RISK_P`` (Number=A, only with ``--risk-model DIR``) -- the probability that the ALT is
   pathogenic under a classifier trained by ``genebert finetune --task risk`` on these deltas
   (``annotate.risk_classifier``); it must have been trained on the same task models.
@@ -31,11 +33,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from genebert_tool.annotate.calibration import fpr_pairs, vcf_header_lines
 from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.annotate.options import AnnotateOptions, AnnotateSummary, output_prefix, progress_bar, rejects_path
 from genebert_tool.annotate.risk import combined_risk, deltas
 from genebert_tool.annotate.windows import split_variant_flank, variant_flank_request
 from genebert_tool.errors import InputError
+from genebert_tool.formats.schema import INFO_BGFPR, format_fpr_entry
 from genebert_tool.genome import vcf as vcf_reader
 from genebert_tool.genome.io import display_name
 from genebert_tool.writers.vcf import info_safe
@@ -55,8 +59,8 @@ SKIP_CODES = {
 
 
 #: INFO keys and ``##`` header keys genebert writes: replaced, never duplicated, on re-annotation.
-OWN_INFO = ("GENEBERT", "GENEBERT_RISK", "GENEBERT_RISK_OUTPUT", "GENEBERT_SKIP", "GENEBERT_RISK_P")
-OWN_META = ("genebert", "genebert_model", "genebert_risk_model")
+OWN_INFO = ("GENEBERT", "GENEBERT_RISK", "GENEBERT_RISK_OUTPUT", "GENEBERT_SKIP", "GENEBERT_RISK_P", "GENEBERT_BGFPR")
+OWN_META = ("genebert", "genebert_model", "genebert_risk_model", "genebert_background")
 
 
 def skip_code(reason: str) -> str:
@@ -89,6 +93,7 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
             f'##genebert_model=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
             f'ScanDistance={m.scan_distance},Sha256="{m.sha256}",Outputs="{"|".join(m.columns)}">'
         )
+    lines += vcf_header_lines(models)
     if classifier is not None:
         auc = classifier.cv_metrics.get("auc")
         path = info_safe(str(options.risk_model)).replace('"', "_")
@@ -221,6 +226,7 @@ class VariantRunner:
                                   both_strands=options.both_strands)
         summary.windows += self.per_variant * len(variants)
         delta = deltas(ref, alt)
+        fprs = fpr_pairs(self.models, ref, alt)
         if len(variants):
             risk, which = combined_risk(delta)
             if self.classifier is not None:
@@ -243,10 +249,13 @@ class VariantRunner:
             n_alts = len(record.alts or ())
             if site.variants:
                 entries, risks, risk_out, risk_ps = [], ["."] * n_alts, ["."] * n_alts, ["."] * n_alts
+                fpr_entries = []
                 for v in site.variants:
                     for j, col in enumerate(columns):
                         entries.append(f"{info_safe(v.alt)}|{col}|{_f4(ref[k, j])}|{_f4(alt[k, j])}"
                                        f"|{_f4(delta[k, j])}")
+                    fpr_entries += [format_fpr_entry(info_safe(v.alt), columns[j], float(fr[k]), float(fa[k]))
+                                    for j, fr, fa in fprs]
                     risks[v.allele_index - 1] = _f4(risk[k])
                     risk_out[v.allele_index - 1] = columns[int(which[k])]
                     if self.classifier is not None:
@@ -256,6 +265,8 @@ class VariantRunner:
                          ("GENEBERT_RISK_OUTPUT", ",".join(risk_out))]
                 if self.classifier is not None:
                     info.append(("GENEBERT_RISK_P", ",".join(risk_ps)))
+                if fpr_entries:
+                    info.append((INFO_BGFPR, ",".join(fpr_entries)))
                 summary.scored += 1
             if site.skips:
                 info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))

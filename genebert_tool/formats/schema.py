@@ -8,12 +8,18 @@ VCF INFO (see the ``##INFO`` lines annotate writes):
 * ``GENEBERT=ALLELE|OUTPUT|REF|ALT|DELTA,...`` - one entry per scored ALT and output;
 * ``GENEBERT_RISK`` (Number=A) - per ALT, the DELTA of largest magnitude; ``GENEBERT_RISK_OUTPUT``
   (Number=A) - the output it comes from; ``.`` = not scored;
-* ``GENEBERT_SKIP=ALLELE|REASON,...`` - ALTs not scored.
+* ``GENEBERT_SKIP=ALLELE|REASON,...`` - ALTs not scored;
+* ``GENEBERT_BGFPR=ALLELE|OUTPUT|REF|ALT,...`` - for outputs of calibrated models (a
+  ``background.json`` in the model directory), the background FPR of the REF and ALT probabilities
+  of the ``GENEBERT`` entry with the same ALLELE and OUTPUT (:func:`format_fpr`).
 
 Scored BED (``PREFIX.bed``): ``#`` comment lines, then a ``#chrom<TAB>start<TAB>end...`` header
 naming every column: the input's columns (:data:`BED_COLUMNS` names, ``colN`` past them, or
 :data:`NARROWPEAK_COLUMNS`), then one column per model output; an output whose name clashes with an
-input column is written ``genebert.<name>``. Scores are written with :func:`format_score`.
+input column is written ``genebert.<name>``. Scores are written with :func:`format_score`. A calibrated
+model's probability column ``X`` is followed by ``X.bgfpr`` (:func:`fpr_column`): the probability's
+background false-positive rate, written with :func:`format_fpr`. FASTA input gives ``PREFIX.tsv`` with
+the same score columns after ``name start end``.
 """
 
 from __future__ import annotations
@@ -30,8 +36,13 @@ INFO_RISK = "GENEBERT_RISK"
 INFO_RISK_OUTPUT = "GENEBERT_RISK_OUTPUT"
 INFO_RISK_P = "GENEBERT_RISK_P"
 INFO_SKIP = "GENEBERT_SKIP"
+INFO_BGFPR = "GENEBERT_BGFPR"
 #: Fields of one ``GENEBERT`` entry, in order.
 SCORE_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT", "DELTA")
+#: Fields of one ``GENEBERT_BGFPR`` entry, in order.
+FPR_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT")
+#: Suffix of the column holding the background FPR of the probability column before it.
+FPR_SUFFIX = ".bgfpr"
 
 BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd",
                "itemRgb", "blockCount", "blockSizes", "blockStarts")
@@ -62,6 +73,23 @@ def format_score(value: float | None) -> str:
     return "0.0000" if text == "-0.0000" else text
 
 
+def format_fpr(value: float | None) -> str:
+    """A background FPR in (0, 1] to three significant digits (``0.0123``, ``5e-05``, ``1``); ``.`` for none."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    return f"{float(value):.3g}"
+
+
+def fpr_column(column: str) -> str:
+    """The name of the FPR column written after probability column ``column``."""
+    return column + FPR_SUFFIX
+
+
+def is_fpr_column(name: str) -> bool:
+    """Whether a scored-table column holds a background FPR (not a probability)."""
+    return name.endswith(FPR_SUFFIX)
+
+
 def parse_number(text: str | None) -> float | None:
     """A finite float, or None for ``.``, empty, ``NA`` or anything that is not a number."""
     try:
@@ -75,6 +103,11 @@ def format_score_entry(entry: ScoreEntry) -> str:
     """``ALLELE|OUTPUT|REF|ALT|DELTA``."""
     return "|".join((entry.allele, entry.output, format_score(entry.ref), format_score(entry.alt),
                      format_score(entry.delta)))
+
+
+def format_fpr_entry(allele: str, output: str, ref: float | None, alt: float | None) -> str:
+    """``ALLELE|OUTPUT|REF|ALT`` of FPRs."""
+    return "|".join((allele, output, format_fpr(ref), format_fpr(alt)))
 
 
 def parse_score_entries(entries: Iterable[str]) -> Iterator[ScoreEntry]:
