@@ -105,15 +105,15 @@ def vcf_header_lines(models: Sequence[ScoringModel]) -> list[str]:
             f'##INFO=<ID={schema.INFO_BGFPR},Number=.,Type=String,Description="GeneBERT background false-positive '
             "rate of the REF and ALT probabilities of the GENEBERT entry with the same ALLELE and OUTPUT: the "
             "fraction of the model's background sample (random windows of its train region; see "
-            "##genebert_background) scoring at least as high. Only outputs of calibrated models. Format: "
+            f"##{schema.META_BACKGROUND}) scoring at least as high. Only outputs of calibrated models. Format: "
             f'{"|".join(schema.FPR_FIELDS)}">')
     for m in models:
         if m.background is None:
-            lines.append(f'##genebert_background=<ID="{m.name}",Calibrated="no">')
+            lines.append(f'##{schema.META_BACKGROUND}=<ID="{m.name}",Calibrated="no">')
         else:
             bg = m.background
             thresholds = "|".join(f"{c}:{bg.default_threshold(o):.4f}" for c, o in zip(m.columns, m.outputs))
-            lines.append(f'##genebert_background=<ID="{m.name}",Calibrated="yes",Unit="{bg.data.get("unit", "window")}",'
+            lines.append(f'##{schema.META_BACKGROUND}=<ID="{m.name}",Calibrated="yes",Unit="{bg.data.get("unit", "window")}",'
                          f'NBackground={bg.data["n_background"]},DefaultThresholdFpr=0.01,'
                          f'DefaultThresholds="{thresholds}">')
     return lines

@@ -47,11 +47,6 @@ from genebert_tool.errors import InputError, ModelError
 from genebert_tool.formats import schema
 from genebert_tool.genome.io import display_name
 
-BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd", "itemRgb",
-               "blockCount", "blockSizes", "blockStarts")
-NARROWPEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue",
-                      "peak")
-
 
 @dataclass(slots=True)
 class Row:
@@ -69,12 +64,6 @@ class Row:
 class _Counter:
     def __init__(self) -> None:
         self.n = 0
-
-
-def bed_column_names(n: int, narrowpeak: bool) -> list[str]:
-    """Names of the first ``n`` input columns (``colN`` past the known ones)."""
-    known = NARROWPEAK_COLUMNS if narrowpeak and n == len(NARROWPEAK_COLUMNS) else BED_COLUMNS
-    return [known[i] if i < len(known) else f"col{i + 1}" for i in range(n)]
 
 
 def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counter: _Counter, bar) -> Iterator[Row]:
@@ -365,14 +354,13 @@ def _chrom_runs(chunk: list[Row]) -> Iterator[tuple[str, list[int]]]:
 def _open_table(options, fmt, prefix, first: Row, models, comments, bed_writer, tsv_writer):
     columns = [c for m in models for c in m.columns]
     if fmt == "fasta":
-        return tsv_writer(f"{prefix}.tsv", ["name", "start", "end", *calibration.table_columns(models, columns)],
+        return tsv_writer(f"{prefix}.tsv", [*schema.TSV_COLUMNS, *calibration.table_columns(models, columns)],
                           comments=comments)
     if options.tile:
-        lead = ["chrom", "start", "end", "region"]
+        lead = list(schema.TILE_COLUMNS)
     else:
-        lead = bed_column_names(len(first.lead), "narrowpeak" in options.input.lower())
-    clash = set(lead) & set(columns)
-    cols = [f"genebert.{c}" if c in clash else c for c in columns]
+        lead = schema.input_column_names(len(first.lead), "narrowpeak" in options.input.lower())
+    cols = schema.output_columns(lead, columns)
     return bed_writer(f"{prefix}.bed", [*lead, *calibration.table_columns(models, cols)], comments=comments)
 
 

@@ -39,7 +39,7 @@ from genebert_tool.annotate.options import AnnotateOptions, AnnotateSummary, out
 from genebert_tool.annotate.risk import combined_risk, deltas
 from genebert_tool.annotate.windows import split_variant_flank, variant_flank_request
 from genebert_tool.errors import InputError
-from genebert_tool.formats.schema import INFO_BGFPR, format_fpr_entry
+from genebert_tool.formats import schema
 from genebert_tool.genome import vcf as vcf_reader
 from genebert_tool.genome.io import display_name
 from genebert_tool.writers.vcf import info_safe
@@ -59,8 +59,9 @@ SKIP_CODES = {
 
 
 #: INFO keys and ``##`` header keys genebert writes: replaced, never duplicated, on re-annotation.
-OWN_INFO = ("GENEBERT", "GENEBERT_RISK", "GENEBERT_RISK_OUTPUT", "GENEBERT_SKIP", "GENEBERT_RISK_P", "GENEBERT_BGFPR")
-OWN_META = ("genebert", "genebert_model", "genebert_risk_model", "genebert_background")
+OWN_INFO = (schema.INFO_SCORES, schema.INFO_RISK, schema.INFO_RISK_OUTPUT, schema.INFO_SKIP, schema.INFO_RISK_P,
+            schema.INFO_BGFPR)
+OWN_META = (schema.META_RUN, schema.META_MODEL, schema.META_RISK_MODEL, schema.META_BACKGROUND)
 
 
 def skip_code(reason: str) -> str:
@@ -74,23 +75,23 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
 
     codes = ", ".join(sorted(set(SKIP_CODES.values())))
     lines = [
-        '##INFO=<ID=GENEBERT,Number=.,Type=String,Description="GeneBERT variant scores. Format: '
-        "ALLELE|OUTPUT|REF|ALT|DELTA (probability of OUTPUT on the window centred on the reference allele, "
+        f'##INFO=<ID={schema.INFO_SCORES},Number=.,Type=String,Description="GeneBERT variant scores. Format: '
+        f"{'|'.join(schema.SCORE_FIELDS)} (probability of OUTPUT on the window centred on the reference allele, "
         'on the window with the ALT allele substituted, and ALT-REF)">',
-        '##INFO=<ID=GENEBERT_RISK,Number=A,Type=Float,Description="GeneBERT combined risk per ALT: the DELTA '
+        f'##INFO=<ID={schema.INFO_RISK},Number=A,Type=Float,Description="GeneBERT combined risk per ALT: the DELTA '
         "with the largest absolute value over all outputs, keeping its sign (in [-1,1]; . = not scored, "
-        'see GENEBERT_SKIP)">',
-        '##INFO=<ID=GENEBERT_RISK_OUTPUT,Number=A,Type=String,Description="The OUTPUT that GENEBERT_RISK comes '
-        'from">',
-        '##INFO=<ID=GENEBERT_SKIP,Number=.,Type=String,Description="ALT alleles GeneBERT did not score. Format: '
-        f'ALLELE|REASON with REASON one of {codes}">',
-        f'##genebert=<Version="{__version__}",Command="annotate",Task="{options.task}",'
+        f'see {schema.INFO_SKIP})">',
+        f'##INFO=<ID={schema.INFO_RISK_OUTPUT},Number=A,Type=String,Description="The OUTPUT that '
+        f'{schema.INFO_RISK} comes from">',
+        f'##INFO=<ID={schema.INFO_SKIP},Number=.,Type=String,Description="ALT alleles GeneBERT did not score. '
+        f'Format: ALLELE|REASON with REASON one of {codes}">',
+        f'##{schema.META_RUN}=<Version="{__version__}",Command="annotate",Task="{options.task}",'
         f'Genome="{options.genome}",GenomeOffsets="{";".join(options.genome_offsets)}",'
         f'Strands="{"both" if options.both_strands else "forward"}">',
     ]
     for m in models:
         lines.append(
-            f'##genebert_model=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
+            f'##{schema.META_MODEL}=<ID="{m.name}",Version="{m.version}",Task="{m.task}",WindowBp={m.window_bp},'
             f'ScanDistance={m.scan_distance},Sha256="{m.sha256}",Outputs="{"|".join(m.columns)}">'
         )
     lines += vcf_header_lines(models)
@@ -98,10 +99,10 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
         auc = classifier.cv_metrics.get("auc")
         path = info_safe(str(options.risk_model)).replace('"', "_")
         lines += [
-            '##INFO=<ID=GENEBERT_RISK_P,Number=A,Type=Float,Description="Probability that the ALT is pathogenic '
+            f'##INFO=<ID={schema.INFO_RISK_P},Number=A,Type=Float,Description="Probability that the ALT is pathogenic '
             "under the GeneBERT risk classifier (logistic regression on the GENEBERT deltas and their absolute "
             'values, trained on labelled variants; see ##genebert_risk_model; . = not scored)">',
-            f'##genebert_risk_model=<Path="{path}",C={classifier.c:g},'
+            f'##{schema.META_RISK_MODEL}=<Path="{path}",C={classifier.c:g},'
             f'NTrain={classifier.extra.get("n_train", ".")},CvAuc={"." if auc is None else f"{auc:.4f}"}>',
         ]
     return lines
@@ -150,12 +151,6 @@ def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_s
 def n_windows(models: list[ScoringModel], both_strands: bool = False) -> int:
     """Model windows per scored ALT (reference + alternate, every scan offset and strand)."""
     return sum(2 * (2 * m.scan_distance + 1) for m in models) * (2 if both_strands else 1)
-
-
-def _f4(x: float) -> str:
-    """Four decimals, without the ``-0.0000`` that rounding a tiny negative delta gives."""
-    text = f"{float(x):.4f}"
-    return "0.0000" if text == "-0.0000" else text
 
 
 def _record_label(record, alt: str) -> str:
@@ -248,28 +243,29 @@ class VariantRunner:
             info: list[tuple[str, str | None]] = []
             n_alts = len(record.alts or ())
             if site.variants:
-                entries, risks, risk_out, risk_ps = [], ["."] * n_alts, ["."] * n_alts, ["."] * n_alts
+                missing = [schema.MISSING] * n_alts
+                entries, risks, risk_out, risk_ps = [], list(missing), list(missing), list(missing)
                 fpr_entries = []
                 for v in site.variants:
                     for j, col in enumerate(columns):
-                        entries.append(f"{info_safe(v.alt)}|{col}|{_f4(ref[k, j])}|{_f4(alt[k, j])}"
-                                       f"|{_f4(delta[k, j])}")
-                    fpr_entries += [format_fpr_entry(info_safe(v.alt), columns[j], float(fr[k]), float(fa[k]))
+                        entries.append(schema.format_score_entry(schema.ScoreEntry(
+                            info_safe(v.alt), col, float(ref[k, j]), float(alt[k, j]), float(delta[k, j]))))
+                    fpr_entries += [schema.format_fpr_entry(info_safe(v.alt), columns[j], float(fr[k]), float(fa[k]))
                                     for j, fr, fa in fprs]
-                    risks[v.allele_index - 1] = _f4(risk[k])
+                    risks[v.allele_index - 1] = schema.format_score(float(risk[k]))
                     risk_out[v.allele_index - 1] = columns[int(which[k])]
                     if self.classifier is not None:
-                        risk_ps[v.allele_index - 1] = _f4(risk_p[k])
+                        risk_ps[v.allele_index - 1] = schema.format_score(float(risk_p[k]))
                     k += 1
-                info += [("GENEBERT", ",".join(entries)), ("GENEBERT_RISK", ",".join(risks)),
-                         ("GENEBERT_RISK_OUTPUT", ",".join(risk_out))]
+                info += [(schema.INFO_SCORES, ",".join(entries)), (schema.INFO_RISK, ",".join(risks)),
+                         (schema.INFO_RISK_OUTPUT, ",".join(risk_out))]
                 if self.classifier is not None:
-                    info.append(("GENEBERT_RISK_P", ",".join(risk_ps)))
+                    info.append((schema.INFO_RISK_P, ",".join(risk_ps)))
                 if fpr_entries:
-                    info.append((INFO_BGFPR, ",".join(fpr_entries)))
+                    info.append((schema.INFO_BGFPR, ",".join(fpr_entries)))
                 summary.scored += 1
             if site.skips:
-                info.append(("GENEBERT_SKIP", ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
+                info.append((schema.INFO_SKIP, ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
             summary.alleles += len(site.variants) + len(site.skips)
             summary.alleles_scored += len(site.variants)
             self.writer.write(site.text or str(record), info)  # the input's own text where there is one

@@ -37,6 +37,11 @@ INFO_RISK_OUTPUT = "GENEBERT_RISK_OUTPUT"
 INFO_RISK_P = "GENEBERT_RISK_P"
 INFO_SKIP = "GENEBERT_SKIP"
 INFO_BGFPR = "GENEBERT_BGFPR"
+#: ``##KEY=<...>`` header lines: the run, one per model, the risk classifier, one calibration line per model.
+META_RUN = "genebert"
+META_MODEL = "genebert_model"
+META_RISK_MODEL = "genebert_risk_model"
+META_BACKGROUND = "genebert_background"
 #: Fields of one ``GENEBERT`` entry, in order.
 SCORE_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT", "DELTA")
 #: Fields of one ``GENEBERT_BGFPR`` entry, in order.
@@ -48,9 +53,12 @@ BED_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "thickStart",
                "itemRgb", "blockCount", "blockSizes", "blockStarts")
 NARROWPEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue",
                       "pValue", "qValue", "peak")
+#: Leading columns of a ``--tile`` scored BED and of the FASTA table (``PREFIX.tsv``).
+TILE_COLUMNS = ("chrom", "start", "end", "region")
+TSV_COLUMNS = ("name", "start", "end")
 #: Prefix of an output column whose name clashes with an input column.
 OUTPUT_CLASH_PREFIX = "genebert."
-_INPUT_COLUMNS = frozenset(BED_COLUMNS + NARROWPEAK_COLUMNS + ("region",))
+_INPUT_COLUMNS = frozenset(BED_COLUMNS + NARROWPEAK_COLUMNS + TILE_COLUMNS + TSV_COLUMNS)
 _COLN = re.compile(r"col(umn)?\d+")
 
 
@@ -126,6 +134,19 @@ def parse_skip_entries(entries: Iterable[str]) -> Iterator[tuple[str, str]]:
     for entry in entries:
         allele, sep, reason = entry.partition("|")
         yield (allele, reason) if sep else (MISSING, allele)
+
+
+def input_column_names(n: int, narrowpeak: bool = False) -> list[str]:
+    """Names of a scored BED's first ``n`` (input) columns: :data:`NARROWPEAK_COLUMNS` for a 10-column
+    narrowPeak, else :data:`BED_COLUMNS`, ``colN`` past the known ones."""
+    known = NARROWPEAK_COLUMNS if narrowpeak and n == len(NARROWPEAK_COLUMNS) else BED_COLUMNS
+    return [known[i] if i < len(known) else f"col{i + 1}" for i in range(n)]
+
+
+def output_columns(input_columns: Iterable[str], outputs: Iterable[str]) -> list[str]:
+    """Scored-table names of model ``outputs``: ``genebert.<name>`` where a name clashes with an input column."""
+    taken = set(input_columns)
+    return [OUTPUT_CLASH_PREFIX + o if o in taken else o for o in outputs]
 
 
 def is_input_column(name: str) -> bool:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from genebert_tool.writers.tsv import FLOAT_FORMAT, TableWriter
+from genebert_tool.formats.schema import format_score
+from genebert_tool.writers.tsv import TableWriter
 
 
 class ScoredBedWriter(TableWriter):
@@ -50,9 +51,8 @@ class BedGraphWriter(TableWriter):
 
     def add(self, chrom: str, starts: np.ndarray, ends: np.ndarray, values: np.ndarray) -> None:
         """Write a block of intervals (``(n,)`` arrays) on ``chrom``."""
-        fmt = FLOAT_FORMAT
         lines = [
-            f"{chrom}\t{s}\t{e}\t{fmt.format(v)}\n"
+            f"{chrom}\t{s}\t{e}\t{format_score(v)}\n"
             for s, e, v in zip(np.asarray(starts).tolist(), np.asarray(ends).tolist(), np.asarray(values).tolist())
         ]
         self._fh.writelines(lines)

@@ -1,33 +1,28 @@
 """Tab-separated text tables (TSV, and the base of the BED writers): comments, a header, rows.
 
-Writers compute nothing: they format the values they are given (floats with ``FLOAT_FORMAT``,
-``None``/NaN as ``.``) and write them. Output goes through ``atomic_write`` (temp file + rename
+Writers compute nothing: they format the values they are given (floats with
+``formats.schema.format_score``: four decimals, never ``-0.0000``; ``None``/NaN as ``.``) and write them. Output goes through ``atomic_write`` (temp file + rename
 on ``close()``; ``abort()`` drops it), ``-`` writes to stdout, ``.gz`` compresses.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
 
+from genebert_tool.formats.schema import MISSING, format_score
 from genebert_tool.genome.io import atomic_write
 from genebert_tool.writers._base import CommitOrAbort
 
-FLOAT_FORMAT = "{:.4f}"
 
 
 def format_value(value: object) -> str:
-    """One table cell: floats with 4 decimals, ``None``/NaN as ``.``, everything else ``str``."""
+    """One table cell: floats (numpy's too) by ``schema.format_score``, ``None`` as ``.``, the rest ``str``."""
     if value is None:
-        return "."
+        return MISSING
     if isinstance(value, float) or type(value).__name__.startswith("float"):
-        v = float(value)  # numpy float32/64 too
-        if math.isnan(v):
-            return "."
-        text = FLOAT_FORMAT.format(v)
-        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+        return format_score(float(value))
     return str(value)
 
 
