@@ -492,8 +492,10 @@ def calibrate_cmd(model_dir, n_windows, seed):
                    "(largest |ALT-REF| kept).")
 @click.option("--both-strands", is_flag=True,
               help="VCF: also score reverse-complemented windows (keeps the strand with the larger |ALT-REF|).")
-@click.option("--risk-model", type=click.Path(exists=True), default=None, metavar="DIR",
-              help="VCF: add INFO GENEBERT_RISK_P from a `finetune --task risk` classifier (same task models).")
+@click.option("--risk-model", type=str, default=None, metavar="NAME|DIR|none",
+              help="VCF: add INFO GENEBERT_RISK_P from a risk classifier: a registered name or a `finetune --task "
+                   "risk` directory (trained on the same task models). Default with --task risk: the shipped "
+                   "genebert-risk when registered; 'none' = no GENEBERT_RISK_P.")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
               help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, bgfpr (-log10 "
                    "background FPR bigWigs PREFIX.<output>.bgfpr.bw, calibrated models), or 'none'.")
@@ -520,6 +522,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
     """
     from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
 
+    risk_model = _risk_model_for(task, risk_model)
     track_list = tuple(t.strip().lower() for t in tracks.split(",") if t.strip() and t.strip().lower() != "none")
     options = AnnotateOptions(
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
@@ -534,6 +537,24 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)
+
+
+def _risk_model_for(task: str, risk_model: str | None) -> str | None:
+    """The ``--risk-model`` directory: a directory or file as given, a registered name resolved (sha256
+    checked), ``none`` -> None; unset -> the registered ``genebert-risk`` for ``--task risk``. A
+    classifier whose task models differ from the run's is refused later, before any output."""
+    import os
+
+    from genebert_tool.annotate.risk_classifier import DEFAULT_RISK_MODEL
+    from genebert_tool.pretrained import list_models, resolve_model
+
+    if risk_model is not None:
+        if risk_model.lower() == "none":
+            return None
+        return risk_model if os.path.exists(risk_model) else str(resolve_model(risk_model))
+    if task != "risk" or DEFAULT_RISK_MODEL not in list_models():
+        return None
+    return str(resolve_model(DEFAULT_RISK_MODEL))
 
 
 # ---- browse (issue 6) --------------------------------------------------------------------

@@ -86,3 +86,22 @@ def gc_models(window_bp: int = 50, *, splice: bool = False, per_position: bool =
 def gc_fraction(seq: str) -> float:
     seq = seq.upper()
     return (seq.count("G") + seq.count("C")) / len(seq)
+
+
+def build_token_splice_model(path: Path, *, seed: int = 1) -> Path:
+    """A tiny random per-base splice model (classifier_head "token", 50-bp windows scoring their central 30
+    bases) saved under ``path``, loadable by ``Predictor.from_pretrained`` / ``SpliceScanner``."""
+    import torch
+
+    from genebert_tool.genome.tokenizer import KmerTokenizer
+    from genebert_tool.model.configuration import named_config
+    from genebert_tool.model.token_classification import GeneBertForTokenClassification
+
+    torch.manual_seed(seed)
+    cfg = named_config("tiny", kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                       intermediate_size=64, task="splice", label_names=["neither", "donor", "acceptor"],
+                       problem_type="single_label_classification", window_bp=50, max_seq_len=50,
+                       classifier_head="token", context_bp=10)
+    GeneBertForTokenClassification(cfg).eval().save_pretrained(path, safe_serialization=True)
+    KmerTokenizer(3).save_pretrained(path)
+    return Path(path)

@@ -14,7 +14,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from annotate_helpers import build_tiny_models, gc_fraction, gc_models
+from annotate_helpers import build_tiny_models, build_token_splice_model, gc_fraction, gc_models
 from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
 from genebert_tool.cli import main
 from genebert_tool.formats import schema
@@ -186,19 +186,9 @@ def test_background_without_an_output_of_the_model_is_a_clear_error(tiny, tmp_pa
 
 
 def test_per_base_splice_rows_carry_the_fpr_of_their_maximum(hg38_chr2, tmp_path):
-    from genebert_tool.genome.tokenizer import KmerTokenizer
     from genebert_tool.inference.splice import SpliceScanner, score_positions
-    from genebert_tool.model.configuration import named_config
-    from genebert_tool.model.token_classification import GeneBertForTokenClassification
 
-    torch.manual_seed(1)
-    cfg = named_config("tiny", kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                       intermediate_size=64, task="splice", label_names=["neither", "donor", "acceptor"],
-                       problem_type="single_label_classification", window_bp=50, max_seq_len=50,
-                       classifier_head="token", context_bp=10)
-    path = tmp_path / "splice_model"
-    GeneBertForTokenClassification(cfg).eval().save_pretrained(path, safe_serialization=True)
-    KmerTokenizer(3).save_pretrained(path)
+    path = build_token_splice_model(tmp_path / "splice_model")
     scanner = SpliceScanner.from_pretrained(path)
     background = _random_seqs(1, 3000)[0]
     per_base = scanner.score(lambda lo, hi: background[max(lo, 0):max(hi, 0)].ljust(hi - lo, "N"), 0, 3000)

@@ -44,6 +44,10 @@ class AnnotateOptions:
     tracks: tuple[str, ...] = ("bigwig", "bed6")
     progress: bool = True
     risk_model: str | None = None  # VCF: a `finetune --task risk` directory -> INFO GENEBERT_RISK_P
+    regions: tuple[str, ...] = ()  # --region chr:start-end (0-based half-open), see annotate.restrict
+    regions_bed: str | None = None  # --regions BED
+    shard: str | None = None  # --shard K/N
+    log_every: float = 30.0  # seconds between progress lines when stderr is not a terminal (0: none)
 
 
 @dataclass
@@ -117,6 +121,12 @@ def header_comments(options: AnnotateOptions, fmt: str, models: list[ScoringMode
         run += f" tile={options.tile} step={options.step or options.tile}"
     elif options.step:
         run += f" step={options.step}"
+    if options.regions:
+        run += f" region={','.join(options.regions)}"
+    if options.regions_bed:
+        run += f" regions={options.regions_bed}"
+    if options.shard:
+        run += f" shard={options.shard}"
     lines = [run]
     lines += [f"model {m.describe()}" for m in models]
     lines.append(

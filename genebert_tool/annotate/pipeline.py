@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -86,6 +87,17 @@ def validate(options: AnnotateOptions) -> str:
         raise InputError(f"--max-records must be positive (got {options.max_records})")
     if options.workers < 0:
         raise InputError(f"--workers must be >= 0 (got {options.workers})")
+    if options.log_every < 0:
+        raise InputError(f"--log-every must be >= 0 seconds (got {options.log_every})")
+    from genebert_tool.annotate.restrict import parse_region, parse_shard
+
+    parse_shard(options.shard)
+    for spec in options.regions:
+        parse_region(spec)
+    if options.regions_bed and not os.path.isfile(options.regions_bed):
+        raise InputError("file not found (--regions)", path=options.regions_bed)
+    if fmt == "fasta" and options.input == "-" and (options.regions or options.regions_bed or options.shard):
+        raise InputError("--region/--regions/--shard with FASTA input need a file, not stdin")
     unknown = [t for t in options.tracks if t not in TRACK_FORMATS]
     if unknown:
         raise InputError(f"unknown track format(s) {unknown} (choose from {', '.join(TRACK_FORMATS)})")
@@ -100,24 +112,31 @@ def validate(options: AnnotateOptions) -> str:
     return fmt
 
 
-def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = None) -> AnnotateSummary:
+def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = None,
+             log: Callable[[str], None] | None = None) -> AnnotateSummary:
     """Run one annotation; see the module docstring. ``models`` (already loaded) overrides
-    ``options.models``/``options.task`` model loading -- tests and benchmarks pass stubs here."""
+    ``options.models``/``options.task`` model loading -- tests and benchmarks pass stubs here.
+    ``log``: where progress lines go (``annotate.progress``; the CLI: stderr); None = silent."""
     options = dataclasses.replace(options, output=resolve_prefix(options.output, options.input))
     fmt = validate(options)
     prefix = output_prefix(options.output)
     reads = read_files(options.input, options.genome, [options.risk_model] if options.risk_model else [])
+    reads += [options.regions_bed] if options.regions_bed else []
     check_outputs(planned_outputs(prefix, fmt), reads)
     with PrefixLock(prefix):
-        return _annotate(options, fmt, models)
+        return _annotate(options, fmt, models, log)
 
 
-def _annotate(options: AnnotateOptions, fmt: str, models: list[ScoringModel] | None) -> AnnotateSummary:
+def _annotate(options: AnnotateOptions, fmt: str, models: list[ScoringModel] | None, log) -> AnnotateSummary:
+    from genebert_tool.annotate.restrict import build_restriction
+
     genome = None
     if options.genome:  # before the models: a bad genome path should fail fast
         from genebert_tool.genome.fasta import Genome, parse_offsets
 
         genome = Genome(options.genome, offsets=parse_offsets(options.genome_offsets))
+    restriction = build_restriction(fmt, options.input, genome, options.regions, options.regions_bed,
+                                    options.shard)
     if models is None:
         models = load_models(
             options.task,
@@ -138,20 +157,23 @@ def _annotate(options: AnnotateOptions, fmt: str, models: list[ScoringModel] | N
         if fmt == "vcf":
             from genebert_tool.annotate.variants import VariantRunner
 
-            runner = VariantRunner(options, models, genome, summary)
+            runner = VariantRunner(options, models, genome, summary, restriction)
         else:
             from genebert_tool.annotate.regions import RegionRunner
 
-            runner = RegionRunner(options, fmt, models, genome, summary)
+            runner = RegionRunner(options, fmt, models, genome, summary, restriction)
+        progress = _progress(options, fmt, runner, log)
         with runner:
             for chunk in chunked(runner.items(), options.chunk_windows, runner.cost):
                 runner.process(chunk)
+                if progress is not None:
+                    progress.update(sum(map(runner.cost, chunk)), len(chunk))
             runner.finish()
     finally:
         if genome is not None:
             genome.close()
     summary.seconds = time.perf_counter() - started
-    if summary.records > 0 and summary.scored == 0:
+    if summary.records > 0 and summary.scored == 0 and restriction is None:  # a shard may have no work
         reasons = list(summary.rejects.counts())
         shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
         raise InputError(
@@ -160,3 +182,20 @@ def _annotate(options: AnnotateOptions, fmt: str, models: list[ScoringModel] | N
             path=options.input,
         )
     return summary
+
+
+def _progress(options: AnnotateOptions, fmt: str, runner, log):
+    """A ``ProgressLog`` when stderr is not a terminal (else tqdm shows progress), after logging the size
+    of a per-base splice run; None without ``log``."""
+    if log is None or not options.progress:
+        return None
+    from genebert_tool.annotate.estimate import region_work, variant_work
+    from genebert_tool.annotate.progress import ProgressLog
+
+    work = variant_work(runner) if fmt == "vcf" else region_work(runner)
+    if work is not None and work.per_base_bases:
+        log(f"genebert annotate: per-base splice over {work.per_base_bases:,} bases = {work.per_base_forwards:,} "
+            "model forwards; the first progress line gives the ETA")
+    if options.log_every <= 0 or sys.stderr.isatty():
+        return None
+    return ProgressLog(log, None if work is None else work.windows, every=options.log_every)

@@ -41,10 +41,12 @@ from genebert_tool.annotate.options import (
     progress_bar,
     rejects_path,
 )
+from genebert_tool.annotate.restrict import Restriction
 from genebert_tool.annotate.tracks import TrackSpool
 from genebert_tool.annotate.windows import iter_tiles, reverse_complement, slice_padded, stranded_window
 from genebert_tool.errors import InputError, ModelError
 from genebert_tool.formats import schema
+from genebert_tool.genome.intervals import RejectLog
 from genebert_tool.genome.io import display_name
 
 
@@ -64,17 +66,32 @@ class Row:
 class _Counter:
     def __init__(self) -> None:
         self.n = 0
+        self.first_lead = 0  # columns of the first BED record read (kept or not): an empty shard's header
 
 
-def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counter: _Counter, bar) -> Iterator[Row]:
+def _rejects(options: AnnotateOptions, summary: AnnotateSummary, restriction: Restriction | None):
+    """Where the reader puts rejects: nowhere (fatal) with --strict; a scratch log in a shard that does not
+    report them (the last shard does, so shards' rejects add up to the unsharded run's)."""
+    if options.strict:
+        return None
+    return summary.rejects if restriction is None or restriction.owns_unplaced else RejectLog()
+
+
+def _kept(rows: list[Row], restriction: Restriction | None) -> list[Row]:
+    return rows if restriction is None else [r for r in rows if restriction.keep(r.chrom, r.start)]
+
+
+def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counter: _Counter, bar,
+              restriction: Restriction | None = None) -> Iterator[Row]:
     from genebert_tool.genome.bed import iter_bed
 
     name = display_name(options.input)
-    regions = iter_bed(options.input, genome=genome, rejects=None if options.strict else summary.rejects,
+    regions = iter_bed(options.input, genome=genome, rejects=_rejects(options, summary, restriction),
                        max_records=options.max_records)  # counts every record read, valid or not
     n_cols = None
     for region in regions:
         bar.update(1)
+        counter.first_lead = counter.first_lead or len(region.fields)
         if n_cols is None:
             n_cols = len(region.fields)
         elif len(region.fields) != n_cols:
@@ -83,22 +100,25 @@ def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counte
                 raise InputError(reason, path=name, line=region.line)
             summary.rejects.add(name, region.line, reason, "\t".join(region.fields))
             continue
-        counter.n += 1
         if options.tile:
-            for ts, te in iter_tiles(region.start, region.end, options.tile, options.step or options.tile):
-                yield Row(region.chrom, ts, te, f"{region.chrom}:{ts}-{te}", region.strand,
-                          (region.fields[0], ts, te, region.label))
+            rows = [Row(region.chrom, ts, te, f"{region.chrom}:{ts}-{te}", region.strand,
+                        (region.fields[0], ts, te, region.label))
+                    for ts, te in iter_tiles(region.start, region.end, options.tile, options.step or options.tile)]
         else:
-            yield Row(region.chrom, region.start, region.end, region.label, region.strand, region.fields)
+            rows = [Row(region.chrom, region.start, region.end, region.label, region.strand, region.fields)]
+        rows = _kept(rows, restriction)
+        if rows:  # a record outside --region/--shard is neither scored nor counted
+            counter.n += 1
+            yield from rows
 
 
 def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Counter, bar,
-                sizes: list[tuple[str, int]], unique: bool) -> Iterator[Row]:
+                sizes: list[tuple[str, int]], unique: bool, restriction: Restriction | None = None) -> Iterator[Row]:
     from genebert_tool.genome.sequences import iter_fasta_records
 
     name = display_name(options.input)
     seen: set[str] = set()
-    records = iter_fasta_records(options.input, rejects=None if options.strict else summary.rejects,
+    records = iter_fasta_records(options.input, rejects=_rejects(options, summary, restriction),
                                  max_records=options.max_records)
     for line, record_name, seq in records:
         bar.update(1)
@@ -110,13 +130,16 @@ def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Co
                 summary.rejects.add(name, line, reason, f">{record_name}")
                 continue
             seen.add(record_name)
-        counter.n += 1
         sizes.append((record_name, len(seq)))
         if options.tile:
-            for ts, te in iter_tiles(0, len(seq), options.tile, options.step or options.tile):
-                yield Row(record_name, ts, te, f"{record_name}:{ts}-{te}", ".", (record_name, ts, te), seq)
+            rows = [Row(record_name, ts, te, f"{record_name}:{ts}-{te}", ".", (record_name, ts, te), seq)
+                    for ts, te in iter_tiles(0, len(seq), options.tile, options.step or options.tile)]
         else:
-            yield Row(record_name, 0, len(seq), record_name, ".", (record_name, 0, len(seq)), seq)
+            rows = [Row(record_name, 0, len(seq), record_name, ".", (record_name, 0, len(seq)), seq)]
+        rows = _kept(rows, restriction)
+        if rows:
+            counter.n += 1
+            yield from rows
 
 
 Fetch = Callable[[list[tuple[Row, int, int]]], list[str]]
@@ -214,8 +237,9 @@ class RegionRunner:
     then ``runner.finish()`` inside the ``with``. Fills ``summary``."""
 
     def __init__(self, options: AnnotateOptions, fmt: str, models: list[ScoringModel], genome,
-                 summary: AnnotateSummary) -> None:
+                 summary: AnnotateSummary, restriction: Restriction | None = None) -> None:
         self.options, self.fmt, self.models, self.genome, self.summary = options, fmt, models, genome, summary
+        self.restriction = restriction
         self.prefix = output_prefix(options.output)
         self.pos_step = 1 if options.tile else (options.step or 1)  # --step is the tile step when tiling
         self.region_models = [m for m in models if not m.per_position]
@@ -269,9 +293,10 @@ class RegionRunner:
     def items(self) -> Iterator[Row]:
         """The output rows, in input order (records, or tiles of records)."""
         if self.fmt == "bed":
-            return _bed_rows(self.options, self.genome, self.summary, self.counter, self.bar)
+            return _bed_rows(self.options, self.genome, self.summary, self.counter, self.bar, self.restriction)
         unique = self.region_tracks or self.pos_tracks
-        return _fasta_rows(self.options, self.summary, self.counter, self.bar, self.fasta_sizes, unique=unique)
+        return _fasta_rows(self.options, self.summary, self.counter, self.bar, self.fasta_sizes, unique=unique,
+                           restriction=self.restriction)
 
     def cost(self, row: Row) -> int:
         """Model windows the row needs."""
@@ -311,7 +336,17 @@ class RegionRunner:
         summary, n = self.summary, self.counter.n
         summary.scored = n
         summary.records = n + len(summary.rejects)
-        if n == 0:  # every record rejected: no header-only outputs (the caller raises)
+        if n == 0 and self.restriction is not None:  # a region/shard without work: valid empty outputs
+            from genebert_tool.writers.bed import ScoredBedWriter
+            from genebert_tool.writers.tsv import TsvWriter
+
+            if self.table is None:
+                lead = tuple(range(self.counter.first_lead or 3))
+                self.table = _open_table(self.options, self.fmt, self.prefix, Row("", 0, 0, "", ".", lead),
+                                         self.models, self.comments + calibration.header_comments(self.models),
+                                         ScoredBedWriter, TsvWriter)
+                self._stack.enter_context(self.table)
+        elif n == 0:  # every record rejected: no header-only outputs (the caller raises)
             for w in self.bed6:
                 w.abort()
             summary.outputs.clear()

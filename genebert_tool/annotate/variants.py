@@ -162,8 +162,9 @@ class VariantRunner:
     ``regions.RegionRunner``: ``items()`` are VCF sites, ``process`` scores and writes one chunk."""
 
     def __init__(self, options: AnnotateOptions, models: list[ScoringModel], genome,
-                 summary: AnnotateSummary) -> None:
+                 summary: AnnotateSummary, restriction=None) -> None:
         self.options, self.models, self.genome, self.summary = options, models, genome, summary
+        self.restriction = restriction  # annotate.restrict.Restriction: --region / --regions / --shard
         self.name = display_name(options.input)
         self.columns = [c for m in models for c in m.columns]
         self.out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
@@ -206,8 +207,10 @@ class VariantRunner:
         return self._stack.__exit__(*exc)
 
     def items(self) -> Iterator:
-        """VCF sites in file order."""
-        return itertools.islice(vcf_reader.iter_vcf(self.vf, self.genome, name=self.name), self.options.max_records)
+        """VCF sites in file order (those placed in the --region/--shard part)."""
+        sites = itertools.islice(vcf_reader.iter_vcf(self.vf, self.genome, name=self.name), self.options.max_records)
+        keep = self.restriction
+        return sites if keep is None else (s for s in sites if keep.keep(s.record.chrom, s.record.start))
 
     def cost(self, site) -> int:
         """Model windows the site needs."""
@@ -276,7 +279,7 @@ class VariantRunner:
         """After the last chunk, inside the ``with``: close the VCF (index it), write the rejects."""
         summary = self.summary
         summary.rows = self.writer.n_records
-        if summary.records == 0:
+        if summary.records == 0 and self.restriction is None:
             summary.warnings.append(f"{self.name} has a header but no records: the output VCF has none either")
         self.writer.close()
         if self.out_path != "-":
