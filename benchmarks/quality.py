@@ -123,7 +123,7 @@ def _subsample(rows: list, n: int | None, rng: np.random.Generator, *, stratify:
 def load_genebert(name: str):
     """(Predictor, None) for a registered task model, or (None, reason) when there is none."""
     try:
-        from genebert_tool.model.predictor import Predictor
+        from genebert_tool.inference.predictor import Predictor
         from genebert_tool.pretrained import resolve_model
 
         return Predictor.from_pretrained(resolve_model(name), device="cpu"), None

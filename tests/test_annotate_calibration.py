@@ -71,7 +71,7 @@ def tiny(tmp_path_factory):
 @pytest.fixture(scope="module")
 def promoter_bg(tiny):
     """The tiny promoter model with a background.json of its own scores on 400 random windows."""
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
 
     pred = Predictor.from_pretrained(tiny["promoter"], device="cpu")
     scores = pred.predict(_random_seqs(400, pred.window_bp))[:, 1]

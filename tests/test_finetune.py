@@ -51,7 +51,7 @@ def _toy_deepbind(path: Path, n: int, seed: int, motif: str) -> Path:
 
 
 def test_finetune_writes_loadable_model(tmp_path: Path):
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
 
     train = _toy_csv(tmp_path / "train.csv", 400, 0)
     dev = _toy_csv(tmp_path / "dev.csv", 100, 1)
@@ -91,7 +91,7 @@ def test_one_class_model_is_refused_and_not_saved(tmp_path: Path):
 
 
 def test_multitask_tfbs_with_shuffled_negatives(tmp_path: Path):
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
 
     files = [
         _toy_deepbind(tmp_path / "TFA_K562_TFA_(x)_Lab_AC.seq.gz", 200, 0, "GGGCGGGGC"),
@@ -137,7 +137,7 @@ def test_config_rejects_unknown_settings(tmp_path: Path):
 
 
 def test_seq_plus_region_modality_uses_cached_motif_matrices(tmp_path: Path):
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
     from genebert_tool.motifs.jaspar import load_motifs
 
     ids = load_motifs().ids[:3]
@@ -176,7 +176,7 @@ def test_base_accepts_head_overrides_only(tmp_path: Path):
 
 def test_reverse_complement_training_gives_a_strand_symmetric_model(tmp_path: Path):
     from genebert_tool.genome.sequences import reverse_complement
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
     from trainer.finetune import load_task_model, score_sequences
 
     train = _toy_csv(tmp_path / "train.csv", 400, 0, motif="GATTACAG")

@@ -10,7 +10,7 @@ from genebert_tool.errors import ModelError
 from genebert_tool.genome.tokenizer import KmerTokenizer
 from genebert_tool.model.configuration import named_config
 from genebert_tool.model.modeling import GeneBertForPreTraining, GeneBertForSequenceClassification
-from genebert_tool.model.predictor import Predictor, resolve_device
+from genebert_tool.inference.predictor import Predictor, resolve_device
 from genebert_tool.pretrained import register_model
 
 torch.set_num_threads(1)

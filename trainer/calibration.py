@@ -61,7 +61,7 @@ def calibrate(model_dir: str | os.PathLike, *, n_windows: int = 20000, seed: int
         names = ["donor", "acceptor"]
         unit = "base"
     else:
-        from genebert_tool.model.predictor import Predictor
+        from genebert_tool.inference.predictor import Predictor
 
         pred = Predictor.from_pretrained(model_dir, device="cpu")
         scores = pred.predict(seqs, batch_size=batch_size)

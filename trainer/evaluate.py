@@ -337,7 +337,7 @@ def evaluate_model(
     its own output: ``CTCFL_K562`` for a CTCF set), or "max" (largest probability over outputs);
     default: the output named like each data set.
     """
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
 
     files = [str(data)] if isinstance(data, (str, os.PathLike)) else [str(p) for p in data]
     if not files:

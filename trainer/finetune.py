@@ -188,14 +188,6 @@ def _tokenize(tokenizer, sequences: Sequence[str], max_len: int) -> dict[str, np
     return tokenizer.encode_batch(list(sequences), max_len=max_len)
 
 
-def _probabilities(logits, problem_type: str):
-    import torch
-
-    if problem_type == "multi_label_classification":
-        return torch.sigmoid(logits.float())
-    return torch.softmax(logits.float(), dim=-1)
-
-
 def score_sequences(
     model,
     tokenizer,
@@ -205,39 +197,19 @@ def score_sequences(
     region: np.ndarray | None = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    """Probabilities (n, num_labels) float32: sigmoid per output (binary / multi-task) or softmax
-    (splice). ``region``: (n, n_regions, n_tfs) for ``seq+region`` models, else None. Models with
-    ``config.strand_average`` give the mean over each sequence and its reverse complement (``region``
-    must then be ``(region_forward, region_reverse)``), as ``Predictor.predict`` does."""
-    if not getattr(model.config, "strand_average", False):
-        return _score_strand(model, tokenizer, sequences, max_len, region, batch_size)
-    from genebert_tool.genome.sequences import reverse_complement
+    """Probabilities (n, num_labels) float32 through the one inference path
+    (``genebert_tool.inference.predictor.Predictor.predict``: sigmoid per output or softmax, strand
+    average for ``config.strand_average`` models). ``region``: precomputed (n, n_regions, n_tfs)
+    matrices for ``seq+region`` models (a ``(forward, reverse)`` pair with strand averaging), else None."""
+    from genebert_tool.inference.predictor import Predictor
 
-    fwd_region, rev_region = region if region is not None else (None, None)
-    fwd = _score_strand(model, tokenizer, sequences, max_len, fwd_region, batch_size)
-    rev = _score_strand(model, tokenizer, [reverse_complement(s) for s in sequences], max_len, rev_region, batch_size)
-    return (fwd + rev) / 2
-
-
-def _score_strand(model, tokenizer, sequences: Sequence[str], max_len: int, region: np.ndarray | None,
-                  batch_size: int) -> np.ndarray:
-    import torch
-
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(sequences), batch_size):
-            enc = _tokenize(tokenizer, sequences[start : start + batch_size], max_len)
-            # a copy: the region cache is a read-only memmap, and torch wants writable arrays
-            rm = None if region is None else torch.from_numpy(np.array(region[start : start + batch_size], np.float32))
-            logits = model(
-                torch.from_numpy(enc["input_ids"]),
-                torch.from_numpy(enc["attention_mask"]),
-                torch.from_numpy(enc["token_type_ids"]),
-                region_matrix=rm,
-            ).logits
-            out.append(_probabilities(logits, model.config.problem_type).numpy())
-    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, model.config.num_labels), np.float32)
+    if len(sequences) == 0:
+        return np.zeros((0, model.config.num_labels), np.float32)
+    saved, model.config.max_seq_len = model.config.max_seq_len, max_len
+    try:
+        return Predictor(model, tokenizer, device="cpu").predict(list(sequences), batch_size=batch_size, region=region)
+    finally:
+        model.config.max_seq_len = saved
 
 
 def summarise_metrics(task: str, labels: np.ndarray, probs: np.ndarray, output_names: Sequence[str], *, allow_one_class: bool) -> dict:

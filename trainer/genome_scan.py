@@ -204,7 +204,7 @@ def genome_scan(model: str, task: str, fastas: Sequence[str], regions: Sequence[
 
 def _tile_scan(model, task, genomes, regions, truth, tile, step, radius, baselines, batch_size, max_n, log):
     from genebert_tool.genome.annotation import read_summits, read_tss
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
     from trainer.calibration import Background
     from trainer.genome_data import experiment_name
 

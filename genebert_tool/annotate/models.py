@@ -34,7 +34,7 @@ BACKGROUND_LABELS = frozenset(
 
 @dataclass
 class ScoringModel:
-    """One loaded model and the outputs it contributes. ``predictor`` follows ``model.predictor.Predictor``."""
+    """One loaded model and the outputs it contributes. ``predictor`` follows ``inference.predictor.Predictor``."""
 
     predictor: Any
     name: str
@@ -176,7 +176,7 @@ def load_models(
     if task in MODEL_TASKS and len(refs) > 1:
         raise InputError(f"--task {task} takes one --model (got {len(refs)}); use --task all for several")
     _quiet_transformers()
-    from genebert_tool.model.predictor import Predictor
+    from genebert_tool.inference.predictor import Predictor
 
     models: list[ScoringModel] = []
     for ref in refs:

@@ -200,23 +200,30 @@ class Predictor:
         return contextlib.nullcontext()
 
     @torch.inference_mode()
-    def predict(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    def predict(self, sequences: Sequence[str], *, batch_size: int = 64, region=None) -> np.ndarray:
         """Probabilities ``(n, len(output_names))`` float32, rows in input order. Models trained with
-        ``strand_average`` return the mean over each sequence and its reverse complement."""
+        ``strand_average`` return the mean over each sequence and its reverse complement.
+
+        ``region``: precomputed ``(n, n_regions, n_tfs)`` motif matrices for ``seq+region`` models (with
+        ``strand_average``: a pair ``(forward, reverse)``), e.g. fine-tuning's cached ones; None = scan
+        each sequence here."""
         if isinstance(sequences, str):
             raise TypeError("predict takes a list of sequences, not one string")
         n_out = len(self.output_names)
         if len(sequences) == 0:
             return np.zeros((0, n_out), dtype=np.float32)
-        probs = self._predict_strand(sequences, batch_size)
-        if getattr(self.config, "strand_average", False):
+        both = getattr(self.config, "strand_average", False)
+        fwd_region, rev_region = (region if region is not None else (None, None)) if both else (region, None)
+        probs = self._predict_strand(sequences, batch_size, fwd_region)
+        if both:
             from genebert_tool.genome.sequences import reverse_complement
 
-            reverse = self._predict_strand([reverse_complement(s) for s in sequences], batch_size)
+            reverse = self._predict_strand([reverse_complement(s) for s in sequences], batch_size, rev_region)
             probs = (probs + reverse) / 2
         return probs
 
-    def _predict_strand(self, sequences: Sequence[str], batch_size: int) -> np.ndarray:
+    def _predict_strand(self, sequences: Sequence[str], batch_size: int, matrices=None) -> np.ndarray:
+        self.model.eval()
         chunks = []
         for start in range(0, len(sequences), batch_size):
             batch = list(sequences[start : start + batch_size])
@@ -224,7 +231,10 @@ class Predictor:
             inputs = {key: torch.from_numpy(value).to(self.device) for key, value in enc.items()}
             region = None
             if self.modality == "seq+region":
-                region = torch.from_numpy(self.region_matrix(batch)).to(self.device)
+                # a copy: a cached matrix is a read-only memmap, and torch wants writable arrays
+                mats = self.region_matrix(batch) if matrices is None else np.array(matrices[start : start + batch_size],
+                                                                                   np.float32)
+                region = torch.from_numpy(mats).to(self.device)
             with self._autocast():
                 logits = self.model(**inputs, region_matrix=region).logits.float()
             probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
