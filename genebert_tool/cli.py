@@ -259,7 +259,7 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
               help="Training file (repeatable; quoted globs allowed; not needed with a config whose 'genome' "
                    "section samples windows from a genome). GUE .csv, DeepBind *_AC.seq.gz "
                    "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused. "
-                   "risk: one labelled VCF (plain or .gz).")
+                   "risk: labelled VCF(s) (plain or .gz), one --fasta for all or one per --train.")
 @click.option("--dev", "dev_files", multiple=True, metavar="FILE",
               help="Dev file(s) for early stopping/selection. Default: a seeded held-out part of --train "
                    "(UCI splice: stratified train/dev/test, recorded in split.json).")
@@ -273,8 +273,12 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 @click.option("--seed", type=int, default=None, help="Overrides the config's seed.")
 @click.option("--register", "register_as", default=None, metavar="NAME",
               help="Also record the model in pretrained/manifest.json under NAME (copies it there).")
-@click.option("--fasta", default=None, type=click.Path(dir_okay=False),
-              help="risk (required): reference FASTA of the --train VCF (plain, bgzip or gzip).")
+@click.option("--fasta", "fastas", multiple=True, type=click.Path(dir_okay=False),
+              help="risk (required): reference FASTA of the --train VCF(s) (plain, bgzip or gzip); repeatable: "
+                   "one per --train, in order.")
+@click.option("--holdout", "holdouts", multiple=True, metavar="CHR:START-[END]",
+              help="risk: a region no --train record may touch (e.g. chr22:38000000-, the test split); "
+                   "one that does stops the run. Repeatable.")
 @click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
               help="risk: real coordinate of the first base of a --fasta record (FASTA pieces); repeatable.")
 @click.option("--model", "risk_models", multiple=True, metavar="NAME|DIR",
@@ -286,34 +290,36 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 @click.option("--cv-folds", type=click.IntRange(2), default=None, help="risk: stratified CV folds (default 5).")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @_library_errors
-def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, fasta, genome_offsets,
-                 risk_models, label_field, cv_folds, out_dir):
+def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, fastas, holdouts,
+                 genome_offsets, risk_models, label_field, cv_folds, out_dir):
     """Fine-tune a task model with early stopping on dev; refuses to save a one-class predictor.
 
     \b
     --task risk trains a logistic regression on the task models' ALT-REF deltas of labelled variants:
       genebert finetune --task risk --train clinvar.vcf.gz --fasta hg38.fa -o runs/risk
     """
-    risk_only = {"--fasta": fasta, "--genome-offset": genome_offsets, "--model": risk_models,
+    risk_only = {"--fasta": fastas, "--holdout": holdouts, "--genome-offset": genome_offsets, "--model": risk_models,
                  "--label-field": label_field, "--cv-folds": cv_folds}
     if task == "risk":
-        not_risk = {"--dev": dev_files, "--base": base, "--modality": modality, "--config": config_path,
-                    "--register": register_as}
+        not_risk = {"--dev": dev_files, "--base": base, "--modality": modality, "--config": config_path}
         given = [name for name, value in not_risk.items() if value]
         if given:
             raise click.UsageError(f"{', '.join(given)}: not for --task risk (a logistic regression on the task "
                                    "models' deltas, cross-validated on --train)")
-        if fasta is None:
+        if not fastas:
             raise click.UsageError("--task risk needs --fasta (the reference genome of the --train VCF)")
         train = _expand_inputs(train_files, "--train")
-        if len(train) != 1:
-            raise click.UsageError(f"--task risk takes one --train VCF (got {len(train)})")
+        if not train:
+            raise click.UsageError("--task risk needs --train (a labelled VCF)")
+        if len(fastas) not in (1, len(train)):
+            raise click.UsageError(f"--task risk: give one --fasta for all --train VCFs or one per --train "
+                                   f"(got {len(train)} --train, {len(fastas)} --fasta)")
         from genebert_tool.genome.fasta import parse_offsets
-        from trainer.risk import DEFAULT_FOLDS, LABEL_FIELD, train_risk
+        from trainer.risk import DEFAULT_FOLDS, LABEL_FIELD, parse_region, train_risk
 
-        s = train_risk(train[0], fasta, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
+        s = train_risk(train, fastas, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
                        genome_offsets=parse_offsets(genome_offsets) or None, folds=cv_folds or DEFAULT_FOLDS,
-                       seed=0 if seed is None else seed)
+                       seed=0 if seed is None else seed, holdout=[parse_region(h) for h in holdouts])
         m = s["cv_metrics"]
         click.echo(f"{out_dir}: {s['n_train']} labelled variants ({s['n_per_class'][1]} pathogenic, "
                    f"{s['n_per_class'][0]} benign), {s['n_rejected']} rejected (rejects.tsv); C={m['c_final']:g}; "
@@ -321,6 +327,11 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
                    err=True)
         for warning in s["warnings"]:
             click.echo(f"warning: {warning}", err=True)
+        if register_as:
+            from trainer.risk import register_risk_classifier
+
+            entry = register_risk_classifier(out_dir, register_as)
+            click.echo(f"registered {register_as} {entry['version']} -> pretrained/{entry['path']}", err=True)
         return
     given = [name for name, value in risk_only.items() if value]
     if given:

@@ -191,8 +191,8 @@ def register_model(
     """
     root_path = (Path(root) if root else pretrained_root()).resolve()
     source = Path(model_dir).resolve()
-    if not (source / "config.json").is_file():
-        raise ModelError(f"{source}: not a model directory (no config.json)")
+    if not (source / "config.json").is_file() and not (source / "risk_classifier.json").is_file():
+        raise ModelError(f"{source}: not a model directory (no config.json or risk_classifier.json)")
     if root_path not in source.parents:
         target = root_path / name
         if target.exists():

@@ -265,7 +265,8 @@ def test_cli_finetune_risk_then_annotate_with_it(genome_fa, registry, tmp_path, 
     (["--task", "splice", "--train", "x.csv", "--model", "m"], "--model"),
     (["--task", "risk", "--train", "x.vcf", "--fasta", "g.fa", "--dev", "d.vcf"], "--dev"),
     (["--task", "risk", "--train", "x.vcf", "--fasta", "g.fa", "--base", "genebert-tiny"], "--base"),
-    (["--task", "risk", "--train", "a.vcf", "--train", "b.vcf", "--fasta", "g.fa"], "one --train VCF"),
+    (["--task", "risk", "--train", "a.vcf", "--train", "b.vcf", "--fasta", "g.fa", "--fasta", "h.fa", "--fasta", "i.fa"],
+     "one --fasta for all --train VCFs or one per --train"),
 ])
 def test_cli_options_that_belong_to_the_other_kind_of_task(args, message, tmp_path):
     result, text = _cli("finetune", *args, "-o", tmp_path / "o")

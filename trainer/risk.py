@@ -32,7 +32,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +41,11 @@ from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.annotate.risk import deltas
 from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures, risk_features
 from genebert_tool.errors import InputError
-from genebert_tool.genome.intervals import RejectLog
+from genebert_tool.genome.intervals import RejectLog, normalize_chrom
 
 __all__ = ["C_GRID", "MIN_PER_CLASS", "LabelledSet", "RiskClassifier", "RiskFeatures", "fit_risk_classifier",
-           "label_mapping", "parse_label", "read_labelled_variants", "train_risk"]
+           "label_mapping", "nested_cv", "outer_folds", "parse_label", "parse_region", "read_labelled_sets",
+           "read_labelled_variants", "train_risk"]
 
 LABEL_FIELD = "CLNSIG"
 POSITIVE_TERMS = ("pathogenic", "likely_pathogenic")
@@ -101,6 +102,22 @@ def parse_label(value: object, *, label_field: str = LABEL_FIELD) -> tuple[int |
     return None, f"LABEL_OTHER: {shown} is neither pathogenic nor benign"
 
 
+def parse_region(spec: str) -> tuple[str, int, int | None]:
+    """``chr22:38000000-`` (to the end) or ``chr22:38000000-39000000`` -> ``(chrom, start, end)``,
+    0-based half-open with the numbers read as 0-based starts / exclusive ends (``38,000,000`` ok)."""
+    m = re.fullmatch(r"\s*([^:\s]+):([\d,]+)-([\d,]*)\s*", spec)
+    if not m:
+        raise InputError(f"region {spec!r} is not CHROM:START-[END] (e.g. chr22:38000000-)")
+    start, end = int(m[2].replace(",", "")), int(m[3].replace(",", "")) if m[3] else None
+    if end is not None and end <= start:
+        raise InputError(f"region {spec!r}: END must be greater than START")
+    return m[1], start, end
+
+
+def _format_region(chrom: str, start: int, end: int | None) -> str:
+    return f"{chrom}:{start}-{'' if end is None else end}"
+
+
 # -------------------------------------------------------------------------------- features
 @dataclass
 class LabelledSet:
@@ -115,6 +132,7 @@ class LabelledSet:
     n_records: int
     n_labelled: int  # records with a usable label, whether or not they could be scored
     label_field_in_header: bool
+    files: list[str] = field(default_factory=list)  # per row: the VCF it came from (display name)
 
 
 def read_labelled_variants(
@@ -124,11 +142,17 @@ def read_labelled_variants(
     *,
     label_field: str = LABEL_FIELD,
     batch_size: int = 256,
+    holdout: Sequence[tuple[str, int, int | None]] = (),
+    seen: dict[str, str] | None = None,
 ) -> LabelledSet:
     """Stream ``vcf_path`` (plain or gzip VCF/BCF), keep the usable labelled variants and score them.
 
     ``genome``: a ``Genome``. Variants are scored in chunks of ``_CHUNK_VARIANTS`` while reading, so
     memory holds the feature matrix, not the VCF. Every record not used is in ``rejects``.
+    ``holdout``: ``(chrom, start, end or None)`` regions (0-based half-open) that must not be trained
+    on: a record touching one is an ``InputError`` (the file is the wrong split), not a reject.
+    ``seen``: variant key -> ``file:line`` shared across files, so a variant repeated in another
+    file is a ``DUPLICATE_VARIANT`` too.
     """
     from genebert_tool.annotate.fetch import WindowFetcher
     from genebert_tool.annotate.variants import score_variants, skip_code
@@ -140,7 +164,7 @@ def read_labelled_variants(
     labels: list[int] = []
     keys: list[str] = []
     lines: list[int] = []
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     chunks: list[np.ndarray] = []
     pending: list = []
     fetcher = WindowFetcher(genome, 0)
@@ -159,6 +183,12 @@ def read_labelled_variants(
             record = site.record
             alts = record.alts or ()
             shown = f"{record.chrom}:{record.pos} {record.ref}>{','.join(alts) or '.'}"
+            for chrom, start, end in holdout:
+                if normalize_chrom(record.chrom, (chrom,)) == chrom and record.stop > start \
+                        and (end is None or record.start < end):
+                    raise InputError(f"{shown} lies in the hold-out region {_format_region(chrom, start, end)}: "
+                                     "hold-out variants must not be trained on (is this the test split?)",
+                                     path=name, line=site.line)
             value = record.info[label_field] if label_field in record.info else None
             label, why = parse_label(value, label_field=label_field)
             n_labelled += why is None
@@ -175,9 +205,9 @@ def read_labelled_variants(
             variant = site.variants[0]
             key = f"{variant.chrom}:{variant.start + 1} {variant.ref}>{variant.alt}"
             if key in seen:
-                rejects.add(name, site.line, f"DUPLICATE_VARIANT: same variant as line {seen[key]}", shown)
+                rejects.add(name, site.line, f"DUPLICATE_VARIANT: same variant as {seen[key]}", shown)
                 continue
-            seen[key] = site.line
+            seen[key] = f"{name}:{site.line}"
             pending.append(variant)
             labels.append(label)
             keys.append(key)
@@ -191,7 +221,36 @@ def read_labelled_variants(
         fetcher.close()
     delta = np.concatenate(chunks) if chunks else np.zeros((0, sum(len(m.columns) for m in models)), np.float32)
     return LabelledSet(risk_features(delta, models), np.asarray(labels, dtype=np.int64), keys, lines, rejects,
-                       n_records, n_labelled, in_header)
+                       n_records, n_labelled, in_header, [name] * len(keys))
+
+
+def read_labelled_sets(
+    pairs: Sequence[tuple[str | os.PathLike, object]],
+    models: Sequence[ScoringModel],
+    *,
+    label_field: str = LABEL_FIELD,
+    batch_size: int = 256,
+    holdout: Sequence[tuple[str, int, int | None]] = (),
+) -> LabelledSet:
+    """:func:`read_labelled_variants` over several ``(vcf_path, genome)`` pairs, rows in file order;
+    a variant repeated in a later file is a ``DUPLICATE_VARIANT`` reject. ``label_field_in_header``
+    is True only if every file's header defines the label key."""
+    seen: dict[str, str] = {}
+    parts = [read_labelled_variants(vcf, genome, models, label_field=label_field, batch_size=batch_size,
+                                    holdout=holdout, seen=seen) for vcf, genome in pairs]
+    if len(parts) == 1:
+        return parts[0]
+    rejects = RejectLog()
+    for part in parts:
+        for r in part.rejects:
+            rejects.add(r.source, r.line, r.reason, r.record)
+    first = parts[0].features
+    features = RiskFeatures(np.concatenate([p.features.values for p in parts]), first.names, first.models,
+                            first.both_strands)
+    return LabelledSet(features, np.concatenate([p.labels for p in parts]), [k for p in parts for k in p.keys],
+                       [n for p in parts for n in p.lines], rejects, sum(p.n_records for p in parts),
+                       sum(p.n_labelled for p in parts), all(p.label_field_in_header for p in parts),
+                       [f for p in parts for f in p.files])
 
 
 # ------------------------------------------------------------------------------ classifier
@@ -212,6 +271,39 @@ def _choose_c(x: np.ndarray, y: np.ndarray, *, folds: int, seed: int, c_grid: Se
     return float(c_grid[int(np.argmin(losses))])
 
 
+def outer_folds(labels: np.ndarray, *, folds: int = DEFAULT_FOLDS, seed: int = 0) -> np.ndarray:
+    """The outer CV fold of every variant, ``(n,)`` int in ``[0, folds)``: seeded stratified k-fold.
+
+    Depends only on the labels, the fold count and the seed, so a benchmark that scores other
+    features of the same variants gets the same folds the classifier's reported metrics used.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels, dtype=np.int64)
+    fold_of = np.full(len(y), -1, dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (_, test_idx) in enumerate(splitter.split(np.zeros((len(y), 1)), y)):
+        fold_of[test_idx] = k
+    return fold_of
+
+
+def nested_cv(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray, *, folds: int = DEFAULT_FOLDS, seed: int = 0,
+              c_grid: Sequence[float] = C_GRID) -> tuple[np.ndarray, list[float]]:
+    """Out-of-fold P(class 1) ``(n,)`` of standardise + L2 logistic regression on ``x`` ``(n, n_features)``:
+    for each outer fold in ``fold_of`` ``(n,)``, C is chosen on the other folds only (inner k-fold
+    held-out log-loss) and the fit on them predicts the fold. Returns ``(oof, C per outer fold)``."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    oof = np.full(len(y), np.nan, dtype=np.float64)
+    c_per_fold = []
+    for k in range(int(fold_of.max()) + 1):
+        train_idx, test_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+        c = _choose_c(x[train_idx], y[train_idx], folds=folds, seed=seed, c_grid=c_grid)
+        oof[test_idx] = _pipeline(c).fit(x[train_idx], y[train_idx]).predict_proba(x[test_idx])[:, 1]
+        c_per_fold.append(c)
+    return oof, c_per_fold
+
+
 def fit_risk_classifier(
     features: RiskFeatures,
     labels: np.ndarray,
@@ -227,7 +319,6 @@ def fit_risk_classifier(
     the CV metrics dict and the out-of-fold probabilities ``(n,)``. ``InputError`` for one class
     only or fewer than ``MIN_PER_CLASS`` of a class.
     """
-    from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
     from trainer.metrics import compute_metrics
@@ -245,13 +336,8 @@ def fit_risk_classifier(
     if folds < 2 or folds > counts.min():
         raise InputError(f"--cv-folds must be between 2 and the smaller class size ({counts.min()}), got {folds}")
     with threadpool_limits(limits=1):  # tiny fits: thread pools only add overhead on a shared machine
-        outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        oof = np.zeros(len(y), dtype=np.float64)
-        c_per_fold = []
-        for train_idx, test_idx in outer.split(x, y):
-            c = _choose_c(x[train_idx], y[train_idx], folds=folds, seed=seed, c_grid=c_grid)
-            oof[test_idx] = _pipeline(c).fit(x[train_idx], y[train_idx]).predict_proba(x[test_idx])[:, 1]
-            c_per_fold.append(c)
+        oof, c_per_fold = nested_cv(x, y, outer_folds(y, folds=folds, seed=seed), folds=folds, seed=seed,
+                                    c_grid=c_grid)
         c = _choose_c(x, y, folds=folds, seed=seed, c_grid=c_grid)
         pipe = _pipeline(c).fit(x, y)
     metrics = compute_metrics(y, oof, task="promoter", allow_one_class=True)  # the binary-task definitions
@@ -301,9 +387,23 @@ def _refusal(data: LabelledSet, source: str, label_field: str, rejects_file: Pat
     return "; ".join(parts)
 
 
+def _pair_files(train: Sequence[str | os.PathLike], fasta: Sequence[str | os.PathLike]) -> list[tuple]:
+    """``(vcf, fasta)`` per training VCF: one FASTA for all, or one per VCF in order."""
+    if len(fasta) == 1:
+        return [(t, fasta[0]) for t in train]
+    if len(fasta) != len(train):
+        raise InputError(f"give one --fasta for all --train VCFs or one per --train in order "
+                         f"(got {len(train)} VCFs, {len(fasta)} FASTAs)")
+    return list(zip(train, fasta))
+
+
+def _as_list(value) -> list:
+    return [value] if isinstance(value, (str, os.PathLike)) else list(value)
+
+
 def train_risk(
-    train: str | os.PathLike,
-    fasta: str | os.PathLike,
+    train: str | os.PathLike | Sequence[str | os.PathLike],
+    fasta: str | os.PathLike | Sequence[str | os.PathLike],
     out_dir: str | os.PathLike,
     *,
     model_refs: Sequence[str] = (),
@@ -314,11 +414,16 @@ def train_risk(
     device: str = "auto",
     batch_size: int = 256,
     models: list[ScoringModel] | None = None,
+    holdout: Sequence[tuple[str, int, int | None]] = (),
 ) -> dict:
     """Train, cross-validate and save a risk classifier (module docstring); returns a summary dict.
 
-    ``model_refs``: task model names or directories (empty: the shipped promoter, TFBS and splice
-    models); ``models`` (already loaded) overrides them -- tests pass stubs here.
+    ``train``: one labelled VCF or several; ``fasta``: one FASTA for all of them or one per VCF
+    (e.g. a chr22 VCF on the chr22 FASTA and a chr2-piece VCF on the piece). ``genome_offsets``
+    apply to whichever FASTA has the contig. ``holdout``: regions no training record may touch
+    (``InputError`` naming the record). ``model_refs``: task model names or directories (empty:
+    the shipped promoter, TFBS and splice models); ``models`` (already loaded) overrides them --
+    tests pass stubs here.
     """
     from genebert_tool import __version__
     from genebert_tool.annotate.models import load_models
@@ -326,17 +431,33 @@ def train_risk(
     from genebert_tool.genome.io import atomic_write, display_name
     from trainer.evaluate import write_curves
 
-    source = display_name(train)
+    train_list, fasta_list = _as_list(train), _as_list(fasta)
+    source = ", ".join(display_name(t) for t in train_list)
     out = Path(out_dir)
-    if not Path(train).is_file():  # before the models and the genome index: fail fast
-        raise InputError("file not found", path=source)
-    genome = Genome(fasta, offsets=genome_offsets)
-    if models is None:
-        models = load_models("risk", model_refs, device=device, per_position_splice=False, splice_distance=0)
+    for t in train_list:  # before the models and the genome index: fail fast
+        if not Path(t).is_file():
+            raise InputError("file not found", path=display_name(t))
+    pairs = _pair_files(train_list, fasta_list)
+    genomes: dict[str, Genome] = {}
+    offsets = dict(genome_offsets or {})
     try:
-        data = read_labelled_variants(train, genome, models, label_field=label_field, batch_size=batch_size)
+        for f in dict.fromkeys(str(f) for f in fasta_list):
+            if offsets and len(fasta_list) > 1:  # each offset goes to the FASTA that has its contig
+                contigs = Genome(f).contigs
+                mine = {c: o for c, o in offsets.items() if normalize_chrom(c, contigs) is not None}
+            else:
+                mine = offsets
+            genomes[f] = Genome(f, offsets=mine or None)
+        unused = [c for c in offsets if all(normalize_chrom(c, g.contigs) is None for g in genomes.values())]
+        if unused:
+            raise InputError(f"--genome-offset for contig(s) in no --fasta: {', '.join(unused)}")
+        if models is None:
+            models = load_models("risk", model_refs, device=device, per_position_splice=False, splice_distance=0)
+        data = read_labelled_sets([(t, genomes[str(f)]) for t, f in pairs], models, label_field=label_field,
+                                  batch_size=batch_size, holdout=holdout)
     finally:
-        genome.close()
+        for g in genomes.values():
+            g.close()
     out.mkdir(parents=True, exist_ok=True)
     rejects_file = out / "rejects.tsv"
     data.rejects.write_tsv(rejects_file)  # also on refusal: it says why
@@ -352,8 +473,9 @@ def train_risk(
     classifier.models = [dict(zip(("sha256", "sha256_source"), _model_sha256(model)), **identity)
                          for identity, model in zip(classifier.models, models)]
     classifier.label_mapping = label_mapping(label_field)
-    classifier.extra = {"genebert_version": __version__, "train": str(train), "fasta": str(fasta),
-                        "genome_offsets": dict(genome_offsets or {}), "n_train": int(len(data.labels)),
+    classifier.extra = {"genebert_version": __version__, "train": [str(t) for t in train_list],
+                        "fasta": [str(f) for f in fasta_list], "genome_offsets": offsets,
+                        "holdout": [_format_region(*r) for r in holdout], "n_train": int(len(data.labels)),
                         "n_per_class": counts.astype(int).tolist(),
                         "note": "P(pathogenic) under the training set's class balance; see cv_metrics for how well "
                                 "it separates held-out variants of the same data set"}
@@ -362,9 +484,10 @@ def train_risk(
         json.dump(metrics, fh, indent=2)
         fh.write("\n")
     with atomic_write(out / "oof_predictions.tsv") as fh:
-        fh.write("line\tvariant\tlabel\toof_probability\n")
-        for line, key, label, p in zip(data.lines, data.keys, data.labels, oof):
-            fh.write(f"{line}\t{key}\t{label}\t{p:.6f}\n")
+        fh.write("source\tline\tvariant\tlabel\tfold\toof_probability\n")
+        for row in zip(data.files, data.lines, data.keys, data.labels, outer_folds(data.labels, folds=folds, seed=seed),
+                       oof):
+            fh.write("\t".join(map(str, row[:-1])) + f"\t{row[-1]:.6f}\n")
     curves = write_curves({"risk classifier (out-of-fold)": (data.labels, oof)}, out,
                           title=f"{len(data.labels)} variants, {folds}-fold nested CV")
     path = classifier.save(out)  # last: a directory with risk_classifier.json is a finished run
@@ -378,3 +501,35 @@ def train_risk(
             "cv_metrics": metrics, "outputs": [str(path), str(out / "cv_metrics.json"), str(rejects_file),
                                                str(out / "oof_predictions.tsv"), *map(str, curves)],
             "warnings": warnings}
+
+
+#: What a shipped risk classifier directory holds (no rejects or per-variant predictions of the data).
+SHIPPED_FILES = ("risk_classifier.json", "cv_metrics.json", "roc.png", "pr.png", "MODEL_CARD.md")
+
+
+def risk_version(classifier: RiskClassifier) -> str:
+    """The classifier's version: its task models' version when they agree (``genebert-risk 0.3.0`` =
+    trained on the 0.3.0 task models), else their versions joined with ``+``."""
+    versions = list(dict.fromkeys(str(m.get("version")) for m in classifier.models))
+    return versions[0] if len(versions) == 1 else "+".join(versions)
+
+
+def register_risk_classifier(run_dir: str | os.PathLike, name: str, *, root: str | os.PathLike | None = None) -> dict:
+    """Copy the ``SHIPPED_FILES`` of a ``train_risk`` directory to ``<registry>/<name>`` and register
+    them (``genebert_tool.pretrained.register_model``, task ``risk``); returns the manifest entry."""
+    import shutil
+
+    from genebert_tool.pretrained import pretrained_root, register_model
+
+    run = Path(run_dir)
+    classifier = RiskClassifier.from_dir(run)  # refuses a directory without a (valid) classifier
+    target = (Path(root) if root else pretrained_root()) / name
+    if target.resolve() != run.resolve():
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for f in SHIPPED_FILES:
+            if (run / f).is_file():
+                shutil.copy2(run / f, target / f)
+    return register_model(target, name, "risk", risk_version(classifier), root=root)
+

@@ -29,6 +29,9 @@ from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.errors import InputError, ModelError
 
 CLASSIFIER_FILE = "risk_classifier.json"
+#: The registered classifier ``annotate --task risk`` uses when ``--risk-model`` is not given.
+DEFAULT_RISK_MODEL = "genebert-risk"
+_RETRAIN = "retrain it (examples/train_risk.sh) or pass --risk-model none"
 FORMAT = "genebert-risk-classifier"
 FORMAT_VERSION = 1
 #: The identity fields a feature matrix and a classifier must agree on, per task model.
@@ -38,9 +41,19 @@ _KEYS = frozenset({"format", "format_version", "classifier", "feature_definition
 
 
 def model_identity(model: ScoringModel) -> dict:
-    """What a task model contributes to the feature columns: name, version, task, window, outputs."""
+    """What a task model contributes to the feature columns: name, version, task, window, outputs, and
+    the sha256 of its weights (``"."`` for a model not loaded from a file)."""
     return {"name": model.name, "version": model.version, "task": model.task, "window_bp": int(model.window_bp),
-            "scan_distance": int(model.scan_distance), "columns": list(model.columns)}
+            "scan_distance": int(model.scan_distance), "columns": list(model.columns),
+            "weights_sha256": getattr(model, "sha256", ".") or "."}
+
+
+def _weights_sha256(identity: dict) -> str | None:
+    """The weights' sha256 a classifier pinned for one task model (trainer: ``sha256`` of its files)."""
+    files = identity.get("sha256")
+    pinned = files.get("model.safetensors") if isinstance(files, dict) else None
+    pinned = pinned or identity.get("weights_sha256")
+    return None if pinned in (None, ".") else str(pinned)
 
 
 def feature_names(columns: Sequence[str]) -> list[str]:
@@ -103,15 +116,23 @@ class RiskClassifier:
 
         if [(m["name"], m["version"]) for m in want] != [(m["name"], m["version"]) for m in got]:
             raise ModelError(f"the risk classifier was trained on features from {named(want)}, but these come from "
-                             f"{named(got)}: use the same task models (--model) or retrain it")
+                             f"{named(got)}: use the same task models (--model), {_RETRAIN}")
         for w, g in zip(want, got):
             if w != g:
                 diff = ", ".join(f"{k} {w[k]!r} vs {g[k]!r}" for k in IDENTITY_KEYS if w[k] != g[k])
                 raise ModelError(f"risk classifier: task model {w['name']} {w['version']} is used differently "
-                                 f"than in training ({diff}; --context-bp/--splice-distance/--tf change the features)")
+                                 f"than in training ({diff}; --context-bp/--splice-distance/--tf change the features): "
+                                 f"score as in training, {_RETRAIN}")
+        for w, g in zip(self.models, features.models):
+            pinned, used = _weights_sha256(w), _weights_sha256(g)
+            if pinned and used and pinned != used:  # same name and version, other weights: retrained in place
+                raise ModelError(f"risk classifier: task model {w['name']} {w['version']} has other weights than in "
+                                 f"training (sha256 {used[:12]}... vs {pinned[:12]}... pinned by the classifier): "
+                                 f"{_RETRAIN}")
         if features.both_strands != self.both_strands:
             raise ModelError(f"risk classifier: trained with both_strands={self.both_strands}, "
-                             f"features made with both_strands={features.both_strands}")
+                             f"features made with both_strands={features.both_strands}: score as in training, "
+                             f"{_RETRAIN}")
         if list(features.names) != list(self.feature_names):
             raise ModelError("risk classifier: feature names differ from the ones it was trained on")
 
