@@ -1,0 +1,446 @@
+"""The genebert risk classifier beside simple baselines on ClinVar GRCh38, same variants, same CV folds.
+
+Variants: ClinVar 2020-08-03 P/LP (1) vs B/LB (0) of the chr22 train region and the chr2 piece
+(``variants/clinvar_20200803.hg38_{chr22,chr2_piece}.vcf.gz``, 8g of the data sources), read by
+``trainer.risk.read_labelled_sets`` -- the reader ``genebert finetune --task risk`` uses, so the
+same labels and the same rejects. A record at chr22 >= 38,000,000 (the hidden test region) stops
+the run (``--holdout``), and the usable variants are checked again before any fit.
+
+Every method is the same fit on its own features: standardise + L2 logistic regression, C chosen
+inside each outer fold by inner k-fold log-loss (``trainer.risk.nested_cv``), on the **same outer
+folds** (``trainer.risk.outer_folds``: seeded stratified k-fold, a function of the labels only).
+Reported per method: nested-CV AUROC, PR-AUC (average precision) and MCC at 0.5 of the out-of-fold
+probabilities, a 95% bootstrap interval of the AUROC, and for one-number baselines the AUROC of the
+raw number too (no fit; larger = more pathogenic). Methods:
+
+* ``genebert risk classifier``: every task-model output's ALT - REF delta and |delta| (exactly
+  ``finetune --task risk``'s features; its numbers must equal that command's ``cv_metrics.json``);
+* ``<model> max|dALT-REF|``: one task model alone, the largest |ALT - REF| over its outputs;
+* ``exon-boundary distance``: bases from the variant to the nearest annotated splice site
+  (SpliceAI's convention: donor = last exon base, acceptor = first exon base; 0 = the variant
+  covers it), GENCODE v24 canonical transcripts (SpliceAI's annotation) and, second row, every
+  Ensembl 111 transcript (chr22; the chr2 piece keeps the canonical ones); fitted on log1p(distance);
+* ``variant class``: SNV or not, inside an exon or not, and their product;
+* ``genebert + annotation``: the classifier's features plus the two annotation baselines' (a
+  separate row; not what is shipped).
+
+Writes ``--out-dir``/``result.json``, ``variants.tsv`` (per variant: label, fold, annotation
+features, every method's out-of-fold probability; read by ``benchmarks/spliceai_clinvar.py``),
+``roc.png`` and ``pr.png``; ``--card DIR`` also writes ``DIR/MODEL_CARD.md`` for a classifier
+trained by ``finetune --task risk`` on these variants (``examples/train_risk.sh``).
+
+    python benchmarks/risk_clinvar.py                          # shipped task models, ~2 min on 2 cores
+    python benchmarks/risk_clinvar.py --model DIR --model DIR --model DIR --out-dir runs/x
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+DEFAULT_PAIRS = (("variants/clinvar_20200803.hg38_chr22.vcf.gz", "genome/hg38_chr22.fa.gz"),
+                 ("variants/clinvar_20200803.hg38_chr2_piece.vcf.gz", "genome/hg38_chr2_1-2333275.fa.gz"))
+CANONICAL_BEDS = ("annotation/spliceai_canonical_gencode24.hg38_chr22.bed",
+                  "annotation/spliceai_canonical_gencode24.hg38_chr2_piece.bed")
+ENSEMBL_BEDS = ("annotation/ensembl111_transcripts.hg38_chr22.bed",
+                "annotation/spliceai_canonical_gencode24.hg38_chr2_piece.bed")
+HOLDOUT = ("chr22", 38_000_000, None)  # the hidden test region: never read for training or selection
+SPLICE_REGION_BP = 50
+CLASSIFIER = "genebert risk classifier"
+N_BOOT = 1000
+
+
+def data_root(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("GENEBERT_DATA") or "/work/shared/data")
+
+
+# ------------------------------------------------------------------------------ variants
+def read_variants(pairs, models):
+    """``trainer.risk.read_labelled_sets`` over ``(vcf, fasta)`` pairs with the hold-out guard; checks
+    again that no usable variant is in the hold-out region."""
+    from genebert_tool.genome.fasta import Genome
+    from trainer.risk import read_labelled_sets
+
+    genomes = [Genome(f) for _, f in pairs]
+    try:
+        data = read_labelled_sets([(v, g) for (v, _), g in zip(pairs, genomes)], models, holdout=[HOLDOUT])
+    finally:
+        for g in genomes:
+            g.close()
+    for key in data.keys:
+        chrom, pos, ref = _split_key(key)[:3]
+        if chrom == HOLDOUT[0] and pos - 1 + len(ref) > HOLDOUT[1]:
+            raise SystemExit(f"{key} is in the hold-out region {HOLDOUT}")
+    return data
+
+
+def _split_key(key: str) -> tuple[str, int, str, str]:
+    """``chr22:123 A>C`` -> ``("chr22", 123, "A", "C")`` (1-based pos, the VCF's own alleles)."""
+    where, alleles = key.split(" ")
+    chrom, pos = where.rsplit(":", 1)
+    ref, alt = alleles.split(">")
+    return chrom, int(pos), ref, alt
+
+
+# ---------------------------------------------------------------------------- annotation
+class SpliceSiteIndex:
+    """Sorted splice-site positions and exons per contig, from BED12 transcripts."""
+
+    def __init__(self, beds) -> None:
+        from genebert_tool.genome.annotation import read_transcripts, splice_sites
+
+        sites: dict[str, set[int]] = {}
+        exons: dict[str, list[tuple[int, int]]] = {}
+        for bed in beds:
+            for tx in read_transcripts(bed):
+                donors, acceptors = splice_sites(tx)
+                sites.setdefault(tx.chrom, set()).update(donors + acceptors)
+                exons.setdefault(tx.chrom, []).extend(tx.exons)
+        self.sites = {c: np.array(sorted(s), dtype=np.int64) for c, s in sites.items()}
+        self.exons = {c: sorted(set(e)) for c, e in exons.items()}
+        self.exon_starts = {c: [a for a, _ in e] for c, e in self.exons.items()}
+        self.max_exon = {c: max(b - a for a, b in e) for c, e in self.exons.items()}
+
+    def distance(self, chrom: str, start: int, end: int) -> int:
+        """Bases from ``[start, end)`` (0-based) to the nearest splice-site base; 0 if it covers one;
+        a large number (10^7) on a contig without transcripts."""
+        s = self.sites.get(chrom)
+        if s is None or not len(s):
+            return 10_000_000
+        i = int(np.searchsorted(s, start))
+        best = 10_000_000
+        for j in (i - 1, i):
+            if 0 <= j < len(s):
+                p = int(s[j])
+                best = min(best, 0 if start <= p < end else (start - p if p < start else p - end + 1))
+        return best
+
+    def in_exon(self, chrom: str, start: int, end: int) -> bool:
+        starts = self.exon_starts.get(chrom)
+        if not starts:
+            return False
+        exons = self.exons[chrom]
+        i = bisect.bisect_left(starts, end)
+        lo = bisect.bisect_left(starts, start - self.max_exon[chrom])
+        return any(a < end and start < b for a, b in exons[lo:i])
+
+
+def annotation_features(keys, canonical: SpliceSiteIndex, ensembl: SpliceSiteIndex) -> dict[str, np.ndarray]:
+    out = {"splice_distance": [], "splice_distance_ensembl": [], "in_exon": [], "is_indel": []}
+    for key in keys:
+        chrom, pos, ref, alt = _split_key(key)
+        start, end = pos - 1, pos - 1 + len(ref)
+        if len(ref) > 1 and len(alt) >= 1 and ref[0] == alt[0]:
+            start += 1  # VCF padding base: the change starts after it
+            end = max(end, start + 1)
+        out["splice_distance"].append(canonical.distance(chrom, start, end))
+        out["splice_distance_ensembl"].append(ensembl.distance(chrom, start, end))
+        out["in_exon"].append(canonical.in_exon(chrom, start, end))
+        out["is_indel"].append(not (len(ref) == len(alt) == 1))
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+# ------------------------------------------------------------------------------- metrics
+def rank_metrics(y: np.ndarray, score: np.ndarray) -> dict:
+    """AUROC and PR-AUC (average precision) of a raw score (larger = class 1); NaN with one class."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    y = np.asarray(y)
+    if len(np.unique(y)) < 2:
+        return {"auroc": float("nan"), "pr_auc": float("nan"), "n": int(len(y)), "n_pos": int(y.sum())}
+    return {"auroc": float(roc_auc_score(y, score)), "pr_auc": float(average_precision_score(y, score)),
+            "n": int(len(y)), "n_pos": int(y.sum())}
+
+
+def bootstrap_auroc(y: np.ndarray, score: np.ndarray, *, n_boot: int = N_BOOT, seed: int = 0) -> list[float]:
+    """95% percentile interval of the AUROC over variant resamples (stratified by class)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    vals = []
+    for _ in range(n_boot):
+        idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        vals.append(roc_auc_score(y[idx], score[idx]))
+    return [float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))]
+
+
+def evaluate_methods(methods: dict[str, tuple[np.ndarray, np.ndarray | None]], y: np.ndarray, fold_of: np.ndarray,
+                     *, folds: int, seed: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """``methods``: name -> (features ``(n, k)``, raw score ``(n,)`` or None). Same folds for all."""
+    from threadpoolctl import threadpool_limits
+
+    from trainer.metrics import compute_metrics
+    from trainer.risk import nested_cv
+
+    results, oofs = {}, {}
+    with threadpool_limits(limits=1):
+        for name, (x, raw) in methods.items():
+            oof, c_per_fold = nested_cv(x, y, fold_of, folds=folds, seed=seed)
+            m = compute_metrics(y, oof, task="promoter", allow_one_class=True)
+            results[name] = {"auroc": m["auc"], "pr_auc": m["pr_auc"], "mcc": m["mcc"], "n_features": int(x.shape[1]),
+                             "auroc_95ci": bootstrap_auroc(y, oof, seed=seed), "c_per_fold": c_per_fold}
+            if raw is not None:
+                results[name]["raw"] = rank_metrics(y, raw)
+            oofs[name] = oof
+    return results, oofs
+
+
+# ----------------------------------------------------------------------------- the card
+def write_card(card_dir: Path, result: dict, classifier_json: dict, *, command: str) -> Path:
+    """MODEL_CARD.md of a shipped classifier, numbers from ``result`` (this script) and the classifier."""
+    m = result["methods"]
+    esc = {name: name.replace("|", "\\|") for name in m}  # a '|' in a method name would split the table cell
+    baselines = {k: v for k, v in m.items() if k != CLASSIFIER and not k.startswith("genebert + ")}
+    best = max(baselines, key=lambda k: baselines[k]["auroc"])
+    ours = m[CLASSIFIER]["auroc"]
+    verdict = (f"The classifier's nested-CV AUROC ({ours:.4f}) is **{'above' if ours > baselines[best]['auroc'] else 'below'}"
+               f"** the best baseline, {esc[best]} ({baselines[best]['auroc']:.4f}); the issue's target is above every "
+               "baseline.")
+    rows = "\n".join(
+        f"| {esc[name]} | {v['auroc']:.4f} [{v['auroc_95ci'][0]:.3f}, {v['auroc_95ci'][1]:.3f}] | {v['pr_auc']:.4f} | "
+        f"{v['mcc']:.4f} | {v['raw']['auroc']:.4f} |" if "raw" in v else
+        f"| {esc[name]} | {v['auroc']:.4f} [{v['auroc_95ci'][0]:.3f}, {v['auroc_95ci'][1]:.3f}] | {v['pr_auc']:.4f} | "
+        f"{v['mcc']:.4f} | |" for name, v in m.items())
+    tm = classifier_json["task_models"]
+    models = "\n".join(f"| {t['name']} | {t['version']} | {t['window_bp']} | {len(t['columns'])} | "
+                       f"`{(t.get('sha256') or {}).get('model.safetensors', t.get('weights_sha256', '.'))[:16]}…` |"
+                       for t in tm)
+    cv = classifier_json["cv_metrics"]
+    sp = result.get("spliceai")
+    spliceai = ""
+    if sp:
+        spliceai = ("\n## Beside SpliceAI 1.3.1 (`benchmarks/spliceai_clinvar.py`, same variants)\n\n"
+                    "| method | AUROC all | AUROC splice region |\n|---|---|---|\n" + "\n".join(
+                        f"| {k} | {v['all']['auroc']:.4f} | {v['splice_region']['auroc']:.4f} |"
+                        for k, v in sp["metrics"].items())
+                    + f"\n\nSplice region = within {sp['splice_region_bp']} bp of a canonical exon boundary: "
+                      f"{sp['n_splice_region']} variants ({sp['n_splice_region_pathogenic']} P/LP).\n")
+    text = f"""# genebert-risk {result['risk_version']}
+
+Variant-risk classifier: P(pathogenic) of a VCF ALT from the ALT − REF deltas of the genebert task
+models (`genebert annotate --task risk` writes it as INFO `GENEBERT_RISK_P` by default). Standardise +
+L2 logistic regression, stored as plain numbers in `risk_classifier.json` (no pickle).
+**A probability under the training set's class balance ({result['n_pathogenic']} P/LP :
+{result['n'] - result['n_pathogenic']} B/LB), not a population risk.**
+
+## Task models (pinned: another model, version, window or weights sha256 is refused)
+
+| model | version | window bp | outputs | model.safetensors sha256 |
+|---|---|---|---|---|
+{models}
+
+{result['task_model_note']}
+Retrain whenever they change: `examples/train_risk.sh` (one command, ~3 min on 2 CPU cores).
+
+## Data
+
+ClinVar GRCh38 release 2020-08-03 (VusPrize extracts, data sources 8g): P/LP → 1, B/LB → 0 of the
+chr22 **train region (< 38,000,000)** and the chr2 piece; {result['n']} variants used
+({result['n_pathogenic']} P/LP), {result['n_rejected']} records rejected with reasons
+({', '.join(f'{k} {v}' for k, v in result['reject_counts'].items())}). Nothing from chr22 ≥ 38,000,000
+(the hidden test region) was read: `--holdout chr22:38000000-` stops the run on such a record.
+
+## Numbers (dev = {result['folds']}-fold nested CV in the train region; the hidden test region decides)
+
+Same outer folds for every row (`benchmarks/risk_clinvar.py`); C chosen inside each outer fold.
+Classifier as shipped: nested-CV AUROC {cv['auc']:.4f}, PR-AUC {cv['pr_auc']:.4f}, MCC {cv['mcc']:.4f},
+final C = {classifier_json['C']:g}.
+
+| method | AUROC [95% bootstrap] | PR-AUC | MCC @0.5 | AUROC of the raw number |
+|---|---|---|---|---|
+{rows}
+
+{verdict}
+{spliceai}
+## Reproduce
+
+    {command}
+
+## Limits
+
+* Trained on ClinVar labels, which favour coding and canonical-splice variants; benign labels
+  dominate ({result['n'] - result['n_pathogenic']} vs {result['n_pathogenic']}).
+* The features are window-level task-model changes only; the annotation baselines above (distance
+  to an exon boundary, variant class) are *not* features of the shipped classifier.
+* Refuses features from other task models, versions, windows, `--splice-distance`, `--tf` or
+  `--both-strands` settings (`annotate` stops before writing; `--risk-model none` skips it).
+"""
+    card_dir.mkdir(parents=True, exist_ok=True)
+    path = card_dir / "MODEL_CARD.md"
+    path.write_text(text)
+    return path
+
+
+def card(args, result: dict) -> Path:
+    """``--card``: MODEL_CARD.md for ``--risk-run``'s classifier from this benchmark's ``result``."""
+    if not args.risk_run:
+        raise SystemExit("--card needs --risk-run (the classifier the card describes)")
+    from trainer.risk import RiskClassifier, risk_version
+
+    clf = RiskClassifier.from_dir(args.risk_run)
+    cv = clf.cv_metrics
+    if abs(cv["auc"] - result["methods"][CLASSIFIER]["auroc"]) > 1e-9:
+        raise SystemExit(f"{args.risk_run}: its cv auc differs from the benchmark's classifier row: rerun the benchmark")
+    result = dict(result, risk_version=risk_version(clf))
+    versions = {m["version"] for m in result["task_models"]}
+    result["task_model_note"] = (
+        "Trained on the 0.3.0 task models (trained from the genome)." if versions == {"0.3.0"} else
+        f"**Trained on the task models shipped at the time ({', '.join(sorted(versions))}), not the 0.3.0 "
+        "genome-trained ones**, which were not registered yet.")
+    if args.spliceai_result and Path(args.spliceai_result).is_file():
+        sp = json.loads(Path(args.spliceai_result).read_text())
+        if sp.get("risk_dir_result_sha") not in (None, _sha(Path(args.out_dir) / "variants.tsv")):
+            raise SystemExit(f"{args.spliceai_result} was made from another variants.tsv: rerun spliceai_clinvar.py "
+                             f"--risk-dir {args.out_dir}")
+        result["spliceai"] = sp
+    path = write_card(Path(args.card), result, clf.to_json(), command=args.command)
+    print(f"wrote {path}")
+    return path
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=None, help="shared data root (default $GENEBERT_DATA or /work/shared/data)")
+    ap.add_argument("--model", action="append", default=[], help="task model NAME|DIR (repeatable; default shipped 3)")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out-dir", default="runs/risk_clinvar")
+    ap.add_argument("--risk-run", default=None, help="a finetune --task risk directory: check its cv_metrics match")
+    ap.add_argument("--card", default=None, metavar="DIR", help="write DIR/MODEL_CARD.md (with --risk-run)")
+    ap.add_argument("--spliceai-result", default=None, help="spliceai_clinvar.py result.json to add to the card")
+    ap.add_argument("--command", default="examples/train_risk.sh", help="the reproduce line of the card")
+    ap.add_argument("--card-only", action="store_true", help="write --card from --out-dir/result.json, no re-run")
+    args = ap.parse_args(argv)
+    if args.card_only:
+        card(args, json.loads((Path(args.out_dir) / "result.json").read_text()))
+        return 0
+
+    from genebert_tool.annotate.models import load_models
+    from trainer.risk import outer_folds
+
+    root = data_root(args.data)
+    pairs = [(root / v, root / f) for v, f in DEFAULT_PAIRS]
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    models = load_models("risk", tuple(args.model), device="cpu", per_position_splice=False, splice_distance=0)
+    t0 = time.perf_counter()
+    data = read_variants(pairs, models)
+    score_s = time.perf_counter() - t0
+    y = data.labels
+    fold_of = outer_folds(y, folds=args.folds, seed=args.seed)
+    print(f"{len(y)} variants ({y.sum()} P/LP, {len(y) - y.sum()} B/LB), {len(data.rejects)} rejected; "
+          f"scored in {score_s:.1f} s ({len(y) / score_s:.1f} variants/s)", file=sys.stderr)
+
+    canonical = SpliceSiteIndex([root / b for b in CANONICAL_BEDS])
+    ensembl = SpliceSiteIndex([root / b for b in ENSEMBL_BEDS])
+    ann = annotation_features(data.keys, canonical, ensembl)
+    x_all = data.features.values
+    names = data.features.names
+    ncols = len(names) // 2
+    col_model = [m["name"] for m in data.features.models for _ in m["columns"]]
+    abs_d = x_all[:, ncols:]
+    methods: dict[str, tuple[np.ndarray, np.ndarray | None]] = {CLASSIFIER: (x_all, None)}
+    max_abs = {}
+    for m in data.features.models:
+        cols = [j for j in range(ncols) if col_model[j] == m["name"]]
+        max_abs[m["name"]] = abs_d[:, cols].max(axis=1)
+        methods[f"{m['name']} {m['version']} max|dALT-REF|"] = (max_abs[m["name"]][:, None], max_abs[m["name"]])
+    combined = abs_d.max(axis=1)
+    methods["max|dALT-REF| over all outputs (|GENEBERT_RISK|)"] = (combined[:, None], combined)
+    dist_c, dist_e = ann["splice_distance"], ann["splice_distance_ensembl"]
+    methods["exon-boundary distance (GENCODE v24 canonical)"] = (np.log1p(dist_c)[:, None], -dist_c)
+    methods["exon-boundary distance (Ensembl 111 all transcripts)"] = (np.log1p(dist_e)[:, None], -dist_e)
+    vclass = np.stack([ann["is_indel"], ann["in_exon"], ann["is_indel"] * ann["in_exon"]], axis=1)
+    methods["variant class (SNV/indel x in exon)"] = (vclass, None)
+    methods["genebert + annotation (distance, class)"] = (
+        np.concatenate([x_all, np.log1p(dist_c)[:, None], np.log1p(dist_e)[:, None], vclass], axis=1), None)
+    results, oofs = evaluate_methods(methods, y, fold_of, folds=args.folds, seed=args.seed)
+
+    subset = dist_c <= SPLICE_REGION_BP
+    for name in results:
+        results[name]["splice_region"] = rank_metrics(y[subset], oofs[name][subset])
+    from collections import Counter
+
+    result = {
+        "n": int(len(y)), "n_pathogenic": int(y.sum()), "n_rejected": len(data.rejects),
+        "reject_counts": dict(Counter(r.reason.split(":", 1)[0] for r in data.rejects).most_common()),
+        "folds": args.folds, "seed": args.seed, "fold_sizes": np.bincount(fold_of).tolist(),
+        "task_models": [{k: m[k] for k in ("name", "version", "window_bp", "weights_sha256")}
+                        for m in data.features.models],
+        "splice_region_bp": SPLICE_REGION_BP, "n_splice_region": int(subset.sum()),
+        "n_splice_region_pathogenic": int(y[subset].sum()),
+        "genebert_scoring": {"score_s": score_s, "variants_per_s": len(y) / score_s},
+        "protocol": "standardise + L2 logistic regression per method, C chosen inside each outer fold "
+                    "(trainer.risk.nested_cv), the same outer folds for every method",
+        "methods": results,
+    }
+    if args.risk_run:  # the shipped classifier's own CV must be the row above, not a lucky re-run
+        cv = json.loads((Path(args.risk_run) / "cv_metrics.json").read_text())
+        mine = results[CLASSIFIER]
+        if abs(cv["auc"] - mine["auroc"]) > 1e-9 or abs(cv["pr_auc"] - mine["pr_auc"]) > 1e-9:
+            raise SystemExit(f"{args.risk_run}: cv_metrics (auc {cv['auc']:.6f}) differ from this run's classifier "
+                             f"row (auroc {mine['auroc']:.6f}): not the same variants, models or folds")
+        result["risk_run"] = str(args.risk_run)
+    (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+
+    from trainer.evaluate import write_curves
+
+    write_curves({k: (y, v) for k, v in oofs.items()}, out,
+                 title=f"ClinVar train region: {len(y)} variants, {args.folds}-fold nested CV, same folds")
+    with open(out / "variants.tsv", "w") as fh:
+        cols = ["variant", "chrom", "pos", "ref", "alt", "label", "fold", "source", "line", "splice_distance",
+                "splice_distance_ensembl", "in_exon", "is_indel"] + [f"max_abs_delta.{k}" for k in max_abs] \
+            + [f"oof.{k}" for k in oofs]
+        fh.write("\t".join(cols) + "\n")
+        for i, key in enumerate(data.keys):
+            chrom, pos, ref, alt = _split_key(key)
+            row = [key, chrom, pos, ref, alt, int(y[i]), int(fold_of[i]), Path(data.files[i]).name, data.lines[i],
+                   int(dist_c[i]), int(dist_e[i]), int(ann["in_exon"][i]), int(ann["is_indel"][i])]
+            row += [f"{max_abs[k][i]:.6f}" for k in max_abs] + [f"{oofs[k][i]:.6f}" for k in oofs]
+            fh.write("\t".join(map(str, row)) + "\n")
+
+    print(f"\n{len(y)} ClinVar variants ({y.sum()} P/LP); {args.folds}-fold nested CV, same folds for every method; "
+          f"task models: {', '.join(m['name'] + ' ' + m['version'] for m in data.features.models)}")
+    print(f"{'method':56s} {'AUROC':>7s} {'95% CI':>15s} {'PR-AUC':>7s} {'MCC':>7s} {'raw AUROC':>9s} "
+          f"{'AUROC<=50bp':>11s}")
+    for name, r in results.items():
+        raw = f"{r['raw']['auroc']:9.4f}" if "raw" in r else f"{'':9s}"
+        ci = f"[{r['auroc_95ci'][0]:.3f},{r['auroc_95ci'][1]:.3f}]"
+        print(f"{name:56s} {r['auroc']:7.4f} {ci:>15s} {r['pr_auc']:7.4f} {r['mcc']:7.4f} {raw} "
+              f"{r['splice_region']['auroc']:11.4f}")
+    print(f"splice-region subset (<= {SPLICE_REGION_BP} bp of a canonical exon boundary): {subset.sum()} variants "
+          f"({y[subset].sum()} P/LP); wrote {out / 'result.json'}, variants.tsv, roc.png, pr.png")
+
+    if args.card:
+        card(args, result)
+    return 0
+
+
+def load_variant_table(path: str | os.PathLike) -> list[dict]:
+    """``variants.tsv`` rows as dicts (strings)."""
+    lines = Path(path).read_text().splitlines()
+    head = lines[0].split("\t")
+    return [dict(zip(head, ln.split("\t"))) for ln in lines[1:]]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

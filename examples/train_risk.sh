@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Retrain, benchmark and ship genebert-risk in one command, on the task models registered now
+# (genebert-promoter/-tfbs/-splice in pretrained/manifest.json; RISK_MODELS="A B C" overrides them).
+# The classifier pins its task models' name, version, window and weights sha256, so run this again
+# whenever one of them changes. ClinVar GRCh38 train region only: --holdout stops the run on any
+# record at chr22 >= 38,000,000 (the hidden test region).
+#
+#   examples/train_risk.sh                 # ~3 min on 2 CPU cores (+ SpliceAI side by side if cached)
+#   SHIP=0 examples/train_risk.sh          # train + benchmark, do not register
+#   SPLICEAI=1 examples/train_risk.sh      # also score SpliceAI 1.3.1 where not cached (~1 h on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+D=${GENEBERT_DATA:-/work/shared/data}
+PY=${PYTHON:-.venv/bin/python}
+OUT=${OUT:-runs/risk}
+SA_OUT=${SA_OUT:-runs/spliceai_clinvar}
+MODELS=()
+for m in ${RISK_MODELS:-}; do MODELS+=(--model "$m"); done
+
+$PY -m genebert_tool.cli finetune --task risk \
+  --train "$D/variants/clinvar_20200803.hg38_chr22.vcf.gz" --fasta "$D/genome/hg38_chr22.fa.gz" \
+  --train "$D/variants/clinvar_20200803.hg38_chr2_piece.vcf.gz" --fasta "$D/genome/hg38_chr2_1-2333275.fa.gz" \
+  --holdout chr22:38000000- ${MODELS[@]+"${MODELS[@]}"} -o "$OUT"
+
+# baselines on the same variants and folds; checks that the classifier row equals $OUT/cv_metrics.json
+$PY benchmarks/risk_clinvar.py --data "$D" ${MODELS[@]+"${MODELS[@]}"} --risk-run "$OUT" --out-dir "$OUT/benchmark"
+
+SA_ARGS=()
+if [[ "${SPLICEAI:-0}" == 1 || -s "$SA_OUT/spliceai_scores.tsv" ]]; then
+  $PY benchmarks/spliceai_clinvar.py --data "$D" ${MODELS[@]+"${MODELS[@]}"} --risk-dir "$OUT/benchmark" --out-dir "$SA_OUT"
+  SA_ARGS=(--spliceai-result "$SA_OUT/result.json")
+fi
+$PY benchmarks/risk_clinvar.py --card-only --risk-run "$OUT" --out-dir "$OUT/benchmark" --card "$OUT" ${SA_ARGS[@]+"${SA_ARGS[@]}"}
+
+if [[ "${SHIP:-1}" == 1 ]]; then
+  $PY -c "from trainer.risk import register_risk_classifier as r; e = r('$OUT', 'genebert-risk'); print('registered genebert-risk', e['version'], sorted(e['sha256']))"
+fi
