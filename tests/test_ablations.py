@@ -119,6 +119,7 @@ def test_refusals(setup, tmp_path: Path):
     bare = tmp_path / "bare"
     shutil.copytree(setup["model"], bare)
     (bare / "finetune_config.json").unlink()
+    (bare / "SHA256SUMS").unlink()  # a hand-edited directory: no checksums to verify against
     with pytest.raises(InputError, match="cannot re-run ablations: .* records no fine-tuning settings"):
         evaluate_model(bare, "promoter", setup["test"], tmp_path / "x", ablations=True)
     assert not (tmp_path / "x" / "metrics.json").exists()

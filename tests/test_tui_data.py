@@ -283,3 +283,14 @@ def test_gtf_genes_are_named_by_gene_name(tmp_path):
     # GTF is 1-based inclusive: start 1,789,113 is 0-based 1,789,112, the same as the BED.
     assert (myt1l.start, myt1l.end, myt1l.strand) == (1_789_112, 2_331_260, "-")
     assert dict(myt1l.columns)["gene_id"] == "ENSG00000186487.17"
+
+
+def test_background_fpr_columns_are_not_scores(tmp_path):
+    """annotate's <output>.bgfpr columns sit beside the probabilities; the browser never takes them
+    for a score (an FPR of 0.9 is a weak call, not a strong one)."""
+    from genebert_tool.tui.features import FeatureTrack
+
+    path = tmp_path / "scored.bed"
+    path.write_text("#chrom\tstart\tend\tpromoter\tpromoter.bgfpr\nchr2\t100\t200\t0.2000\t0.9\n")
+    (item,) = [i for items in FeatureTrack(path).index.by_chrom.values() for i in items]
+    assert item.score == 0.2 and item.score_of == "promoter"

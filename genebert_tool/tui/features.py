@@ -156,7 +156,8 @@ class FeatureTrack:
             else:
                 name = named.get("name") or named.get("region") or label
                 strand = named.get("strand", ".")
-                outputs = [(schema.output_name(n), to_float(v)) for n, v in cols if not schema.is_input_column(n)]
+                outputs = [(schema.output_name(n), to_float(v)) for n, v in cols
+                           if not schema.is_input_column(n) and not schema.is_fpr_column(n)]  # FPRs are not scores
                 outputs = [(n, v) for n, v in outputs if v is not None]
                 if outputs:
                     best, score = max(outputs, key=lambda o: o[1])
