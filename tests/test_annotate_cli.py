@@ -119,6 +119,7 @@ def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny, 
     src = EXAMPLES / "variants.vcf"
     result, text = _run([src, "--genome", hg38_chr2, "--task", "risk", "--model", tiny["promoter"], "--model",
                          tiny["tfbs"], "--model", tiny["splice"], "--splice-distance", "10",
+                         "--risk-model", "none",  # the shipped genebert-risk refuses other task models
                          "-o", tmp_path / "v.vcf.gz"])
     assert result.exit_code == 0, text
     assert (tmp_path / "v.vcf.gz.tbi").exists()
