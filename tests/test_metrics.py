@@ -110,3 +110,12 @@ def test_multitask_one_class_output_named():
     s = np.stack([S_BIN, np.full(8, 0.8)], axis=1)
     with pytest.raises(OneClassPredictionError, match="output 'B_HepG2'"):
         compute_multitask_metrics(y, s, ["A_K562", "B_HepG2"])
+
+
+def test_multitask_rare_output_below_threshold_is_kept_but_all_one_class_is_refused():
+    y = np.stack([Y_BIN, Y_BIN], axis=1)
+    rare = np.linspace(0.01, 0.3, 8)  # ranks, but never reaches 0.5 (a TF bound in 1 % of the genome)
+    m = compute_multitask_metrics(y, np.stack([S_BIN, rare], axis=1), ["A_K562", "B_HepG2"])
+    assert m["one_class_at_0.5"] == ["B_HepG2"] and "B_HepG2" in m["per_output"]
+    with pytest.raises(OneClassPredictionError, match="every one of the 2 outputs"):
+        compute_multitask_metrics(y, np.stack([rare, rare[::-1]], axis=1), ["A_K562", "B_HepG2"])

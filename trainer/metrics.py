@@ -205,7 +205,10 @@ def compute_multitask_metrics(
     y_true: (n, n_outputs) with -100 where an example is not labelled for an output.
     y_score: (n, n_outputs) positive-class probabilities.
     Returns ``{"per_output": {name: metrics}, "mean": {key: mean over outputs}, "n_outputs": int}``.
-    Outputs with no labelled example, or only one labelled class, are listed in ``skipped``.
+    Outputs with no labelled example, or only one labelled class, are listed in ``skipped``. Unless
+    ``allow_one_class``, a constant output, or every output predicting one class at 0.5, raises
+    ``OneClassPredictionError``; single outputs predicting one class (rare TFs) are listed in
+    ``one_class_at_0.5``.
     """
     y_true = np.asarray(y_true)
     y_score = np.asarray(y_score, dtype=np.float64)
@@ -216,18 +219,27 @@ def compute_multitask_metrics(
         )
     per_output: dict[str, dict] = {}
     skipped: dict[str, str] = {}
+    one_class: list[str] = []
     for j, name in enumerate(output_names):
         col = y_true[:, j]
         labelled = col != IGNORE_INDEX
         if len(np.unique(col[labelled])) < 2:
             skipped[name] = "fewer than two labelled classes"
             continue
-        try:
-            per_output[name] = compute_metrics(col, y_score[:, j], task=task, allow_one_class=allow_one_class)
-        except OneClassPredictionError as exc:
-            raise OneClassPredictionError(f"output {name!r}: {exc}") from None
+        # A rare output (a TF bound in 1 % of genome windows) may rightly stay below 0.5 everywhere; what
+        # makes a multi-task model useless is a constant output or every output predicting one class.
+        if not allow_one_class and np.ptp(y_score[labelled, j]) < 1e-6:
+            raise OneClassPredictionError(f"output {name!r}: the same score for all {int(labelled.sum())} inputs; "
+                                          "refusing to report or save a constant predictor")
+        per_output[name] = compute_metrics(col, y_score[:, j], task=task, allow_one_class=True)
+        if len(np.unique(predict_labels(y_score[labelled, j], task=task))) < 2:
+            one_class.append(name)
     if not per_output:
         raise InputError("no output of the multi-task model has labelled examples of both classes")
+    if not allow_one_class and len(one_class) == len(per_output):
+        raise OneClassPredictionError(f"every one of the {len(per_output)} outputs predicts a single class at 0.5 "
+                                      "for all inputs; refusing to report or save a one-class predictor")
     mean = {k: float(np.mean([m[k] for m in per_output.values()])) for k in METRIC_KEYS if k != "n"}
     mean["n"] = int(sum(m["n"] for m in per_output.values()))
-    return {"task": task, "n_outputs": len(per_output), "per_output": per_output, "mean": mean, "skipped": skipped}
+    return {"task": task, "n_outputs": len(per_output), "per_output": per_output, "mean": mean, "skipped": skipped,
+            "one_class_at_0.5": one_class}
