@@ -24,7 +24,7 @@ so a block of up to ``--spliceai-chunk`` scored bases gives the same scores as S
 training blocks while recomputing less flank: the default (40,000) is its fastest setting measured.
 genebert runs in this process through ``genebert_tool.inference.splice.score_positions``.
 
-    python benchmarks/splice_vs_spliceai.py                       # 6 dev genes, a few minutes on 2 cores
+    python benchmarks/splice_vs_spliceai.py                       # 5 dev genes (91 kb), ~2 min on 2 cores
     python benchmarks/splice_vs_spliceai.py --genes 12 --max-bases 250000 --model DIR
     python benchmarks/splice_vs_spliceai.py --myt1l --genes 0     # MYT1L only (179,500 bases)
     python benchmarks/splice_vs_spliceai.py --skip-genebert       # SpliceAI half only
