@@ -239,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", action="append", default=[], help="genebert task models to time (default shipped)")
     ap.add_argument("--max-variants", type=int, default=None, help="score only the first N (a quick look)")
     ap.add_argument("--rescore", action="store_true", help="ignore cached SpliceAI scores")
+    ap.add_argument("--order", choices=("random", "splice-first"), default="random",
+                    help="which variants SpliceAI scores first (matters for a run stopped early)")
     ap.add_argument("--batch", type=int, default=100, help="variants per SpliceAI child run (cache appended per batch)")
     ap.add_argument("--skip-genebert-timing", action="store_true")
     ap.add_argument("--scored-only", action="store_true",
@@ -271,11 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     timing = json.loads(timing_file.read_text()) if timing_file.is_file() and cached else \
         {"score_s": 0.0, "score_cpu_s": 0.0, "load_s": 0.0, "n_sequences": 0, "n_bases_in": 0, "n_variants": 0}
     todo = [i for i, k in enumerate(keys) if k not in cached]
-    # splice-region variants first, each part in a seeded random order: a run stopped early has scored an
-    # unbiased sample of the subset (and then of the rest), not one block of the genome
+    # a seeded random order (or splice-region variants first): a run stopped early has scored a random
+    # sample of the variants, not one block of the genome (--scored-only reports on it)
     near = np.array([float(r["splice_distance"]) <= SPLICE_REGION_BP for r in table])
     rank = np.random.default_rng(0).permutation(len(table))
-    todo.sort(key=lambda i: (not near[i], rank[i]))
+    todo.sort(key=lambda i: ((not near[i]) if args.order == "splice-first" else 0, rank[i]))
     if todo and getattr(args, "skip_scoring", False):
         raise SystemExit("--scored-only: nothing to report")
     if todo:

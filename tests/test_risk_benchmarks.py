@@ -135,3 +135,36 @@ def test_spliceai_window_never_reads_the_holdout_region(monkeypatch):
     tx = Transcript("chr22", 37_990_000, 37_999_990, "t", "+", ((37_990_000, 37_999_990),))
     with pytest.raises(SystemExit, match="hold-out"):
         sa.build_requests([("chr22", 37_996_000, "A", "G")], lambda c, s, e: "A" * (e - s), [tx])
+
+
+@pytest.mark.slow
+def test_spliceai_scores_equal_the_spliceai_package(real_data, tmp_path):
+    """The benchmark's SpliceAI scores of real ClinVar variants (both strands, a deletion, an insertion)
+    equal ``spliceai.utils.get_delta_scores`` run on them in the SpliceAI venv (2-decimal output)."""
+    import gzip
+    import subprocess
+
+    from genebert_tool.genome.annotation import read_transcripts
+    from genebert_tool.genome.fasta import Genome
+
+    python = sa.REPO / ".cache" / "spliceai-venv" / "bin" / "python"
+    if not python.is_file():
+        pytest.skip("no SpliceAI venv (.cache/spliceai-venv; benchmarks/splice_vs_spliceai.py builds it)")
+    variants = [("chr22", 19177119, "CCTTGTTCCCG", "C"), ("chr22", 18078404, "G", "GC"),
+                ("chr22", 19878134, "G", "A"), ("chr22", 17188449, "T", "C")]
+    fa = real_data / "genome" / "hg38_chr22.fa.gz"
+    plain = tmp_path / "chr22.fa"  # the venv's pyfaidx reads BGZF only with BioPython: give it plain FASTA
+    with gzip.open(fa, "rt") as src, open(plain, "w") as dst:
+        dst.write(src.read())
+    text = "".join(f"{c} {p} {r} {a}\n" for c, p, r, a in variants)
+    proc = subprocess.run([str(python), str(sa.REPO / "benchmarks" / "_spliceai_check_child.py"), str(plain)],
+                          input=text, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin",
+                                                                            "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    package = {ln.split("\t")[0]: float(ln.split("\t")[1]) for ln in proc.stdout.splitlines() if "\t" in ln}
+    transcripts = read_transcripts(real_data / "annotation" / "spliceai_canonical_gencode24.hg38_chr22.bed")
+    ours, why_not, _ = sa.spliceai_scores(variants, {"chr22": Genome(fa)}, transcripts, python=python, threads=2)
+    assert why_not == [None] * 4
+    for (c, p, r, a), got in zip(variants, ours):
+        assert abs(got - package[f"{c}:{p} {r}>{a}"]) <= 0.005 + 1e-9, (p, got, package)
+    assert max(ours) > 0.9 and min(ours) < 0.5  # a real splice-disrupting deletion and weaker ones
