@@ -223,10 +223,15 @@ def write_card(card_dir: Path, result: dict, classifier_json: dict, *, command: 
     if sp:
         spliceai = ("\n## Beside SpliceAI 1.3.1 (`benchmarks/spliceai_clinvar.py`, same variants)\n\n"
                     "| method | AUROC all | AUROC splice region |\n|---|---|---|\n" + "\n".join(
-                        f"| {k} | {v['all']['auroc']:.4f} | {v['splice_region']['auroc']:.4f} |"
+                        f"| {k.replace('|', chr(92) + '|')} | {v['all']['auroc']:.4f} | {v['splice_region']['auroc']:.4f} |"
                         for k, v in sp["metrics"].items())
-                    + f"\n\nSplice region = within {sp['splice_region_bp']} bp of a canonical exon boundary: "
-                      f"{sp['n_splice_region']} variants ({sp['n_splice_region_pathogenic']} P/LP).\n")
+                    + f"\n\nOn {sp['n_variants']} variants ({sp['n_pathogenic']} P/LP)"
+                      + (f" -- **partial: SpliceAI had scored {sp['n_variants']} of the "
+                         f"{sp['n_variants_in_risk_benchmark']} (a seeded random sample)**" if sp.get("partial") else "")
+                    + f"; splice region = within {sp['splice_region_bp']} bp of a canonical exon boundary: "
+                      f"{sp['n_splice_region']} of them ({sp['n_splice_region_pathogenic']} P/LP). Variants/s: "
+                    + ", ".join(f"{k} {v['variants_per_s']:.2f}" for k, v in sp["speed"].items() if isinstance(v, dict))
+                    + ".\n")
     text = f"""# genebert-risk {result['risk_version']}
 
 Variant-risk classifier: P(pathogenic) of a VCF ALT from the ALT − REF deltas of the genebert task

@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", action="append", default=[], help="genebert task models to time (default shipped)")
     ap.add_argument("--max-variants", type=int, default=None, help="score only the first N (a quick look)")
     ap.add_argument("--rescore", action="store_true", help="ignore cached SpliceAI scores")
+    ap.add_argument("--result-name", default="result.json", help="file name of the result JSON in --out-dir")
     ap.add_argument("--order", choices=("random", "splice-first"), default="random",
                     help="which variants SpliceAI scores first (matters for a run stopped early)")
     ap.add_argument("--batch", type=int, default=100, help="variants per SpliceAI child run (cache appended per batch)")
@@ -251,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     table = load_variant_table(Path(args.risk_dir) / "variants.tsv")
+    n_all = len(table)
     if args.max_variants:
         table = table[: args.max_variants]
     if args.scored_only and (out / "spliceai_scores.tsv").is_file():  # report on what a stopped run scored
@@ -323,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     from benchmarks.risk_clinvar import _sha
 
-    results = {"partial": bool(args.scored_only), "n_variants": len(table), "risk_dir_result_sha": _sha(Path(args.risk_dir) / "variants.tsv"), "n_pathogenic": int(labels.sum()),
+    results = {"partial": len(table) < n_all, "n_variants_in_risk_benchmark": n_all, "n_variants": len(table), "risk_dir_result_sha": _sha(Path(args.risk_dir) / "variants.tsv"), "n_pathogenic": int(labels.sum()),
                "n_splice_region": int(subset.sum()), "n_splice_region_pathogenic": int(labels[subset].sum()),
                "splice_region_bp": SPLICE_REGION_BP,
                "spliceai_not_scored": {w: why_not.count(w) for w in sorted(set(why_not) - {None})},
@@ -346,8 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(sp) == 2:
         results["speed"]["ratio_genebert_over_spliceai"] = (sp["genebert (3 task models)"]["variants_per_s"]
                                                              / sp["SpliceAI 1.3.1"]["variants_per_s"])
-    (out / "result.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / args.result_name).write_text(json.dumps(results, indent=2) + "\n")
 
+    if results["partial"]:
+        print(f"\nPARTIAL: SpliceAI has scored {n} of the {n_all} variants (a seeded random order); every method "
+              "below is on exactly these")
     print(f"\n{n} variants ({labels.sum()} P/LP); splice-region subset (<= {SPLICE_REGION_BP} bp of a canonical exon "
           f"boundary): {subset.sum()} ({labels[subset].sum()} P/LP). SpliceAI did not score: "
           f"{results['spliceai_not_scored'] or 'none'} (score 0)")
@@ -360,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:28s} {v['variants_per_s']:10.2f} variants/s  {v['variants_per_cpu_s']:10.2f} variants/CPU-s")
     if "ratio_genebert_over_spliceai" in sp:
         print(f"genebert / SpliceAI variants/s: {sp['ratio_genebert_over_spliceai']:.1f}x")
-    print(f"wrote {out / 'result.json'}")
+    print(f"wrote {out / args.result_name}")
     return 0
 
 

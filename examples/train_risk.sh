@@ -25,10 +25,16 @@ $PY -m genebert_tool.cli finetune --task risk \
 # baselines on the same variants and folds; checks that the classifier row equals $OUT/cv_metrics.json
 $PY benchmarks/risk_clinvar.py --data "$D" ${MODELS[@]+"${MODELS[@]}"} --risk-run "$OUT" --out-dir "$OUT/benchmark"
 
+# SpliceAI scores do not depend on the task models: reuse the cache (--scored-only: the variants it
+# has, said so in the output when not all); SPLICEAI=1 scores the missing ones first
 SA_ARGS=()
-if [[ "${SPLICEAI:-0}" == 1 || -s "$SA_OUT/spliceai_scores.tsv" ]]; then
+if [[ "${SPLICEAI:-0}" == 1 ]]; then
   $PY benchmarks/spliceai_clinvar.py --data "$D" ${MODELS[@]+"${MODELS[@]}"} --risk-dir "$OUT/benchmark" --out-dir "$SA_OUT"
   SA_ARGS=(--spliceai-result "$SA_OUT/result.json")
+elif [[ -s "$SA_OUT/spliceai_scores.tsv" ]]; then
+  $PY benchmarks/spliceai_clinvar.py --data "$D" ${MODELS[@]+"${MODELS[@]}"} --risk-dir "$OUT/benchmark" \
+    --out-dir "$SA_OUT" --scored-only --result-name "result.$(basename "$OUT").json"
+  SA_ARGS=(--spliceai-result "$SA_OUT/result.$(basename "$OUT").json")
 fi
 $PY benchmarks/risk_clinvar.py --card-only --risk-run "$OUT" --out-dir "$OUT/benchmark" --card "$OUT" ${SA_ARGS[@]+"${SA_ARGS[@]}"}
 
