@@ -568,6 +568,57 @@ def _risk_model_for(task: str, risk_model: str | None) -> str | None:
     return str(resolve_model(DEFAULT_RISK_MODEL))
 
 
+# ---- explain (issue 12 item 3) -----------------------------------------------------------
+
+
+@main.command("explain")
+@click.option("--region", required=True, metavar="CHR:START-END",
+              help="Region to mutate, 0-based half-open (at most 20,000 bases; commas ok).")
+@click.option("--genome", required=True, type=str, help="Reference FASTA (plain, bgzip, gzip).")
+@click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
+              help="Real coordinate of the first base of a FASTA record; repeatable.")
+@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "all"]), default="all", show_default=True)
+@click.option("--model", "models", multiple=True, metavar="NAME|DIR", help="Model name or directory; repeatable.")
+@click.option("--tf", "tfs", multiple=True, metavar="NAME", help="Only these TFBS outputs (repeatable or comma-separated).")
+@click.option("--splice-distance", type=int, default=0, show_default=True, metavar="D",
+              help="Splice models: largest |ALT-REF| over windows centred up to D bp from each SNV (as annotate).")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("-o", "--output", required=True, metavar="PREFIX",
+              help="PREFIX.<output>.ism.bw per output and PREFIX.ism.png.")
+@_library_errors
+def explain_cmd(region, genome, genome_offsets, task, models, tfs, splice_distance, batch_size, device, output):
+    """In-silico mutagenesis: per base, the largest |ALT-REF| over its three substitutions, per output.
+
+    \b
+    Each SNV is scored as `annotate` scores a VCF SNV; bigWig per output + a PNG of the top tracks:
+      genebert explain --region chr22:32000000-32001000 --genome hg38.fa --task tfbs --tf CTCF -o ism
+    """
+    from pathlib import Path
+
+    from genebert_tool.annotate.explain import ism, plot_ism, write_ism_bigwigs
+    from genebert_tool.annotate.models import load_models
+    from genebert_tool.genome.fasta import Genome, parse_offsets
+    from trainer.risk import parse_region
+
+    chrom, start, end = parse_region(region)
+    if end is None or end - start > 20_000:
+        raise click.UsageError("--region needs an END at most 20,000 bases after START")
+    if not Path(output).parent.is_dir() and str(Path(output).parent) not in ("", "."):
+        raise click.UsageError(f"output directory {Path(output).parent} does not exist")
+    g = Genome(genome, offsets=parse_offsets(genome_offsets) or None)
+    contig = g.resolve(chrom)
+    if contig is None:
+        raise click.UsageError(f"--region contig {chrom!r} is not in {genome}")
+    loaded = load_models(task, models, device=device, tfs=tuple(t for s in tfs for t in s.split(",") if t.strip()),
+                         per_position_splice=False, splice_distance=splice_distance)
+    values, columns = ism(g, contig, start, end, loaded, batch_size=batch_size)
+    paths = write_ism_bigwigs(output, contig, start, values, columns, list(g.contigs.items()))
+    png = plot_ism(f"{output}.ism.png", contig, start, values, columns)
+    for p in [*paths, png]:
+        click.echo(f"wrote {p}", err=True)
+
+
 # ---- browse (issue 6) --------------------------------------------------------------------
 
 
