@@ -27,7 +27,7 @@ run annotate "$HERE/regions.bed" --task promoter --tile 100 --step 50 --genome "
 grep MYT1L "$HERE/regions.bed" > "$OUT/myt1l_exons.bed"
 run annotate "$OUT/myt1l_exons.bed" --task splice --genome "$GENOME" -o "$OUT/myt1l.splice"
 # 4. variant effects (REF/ALT/DELTA per output + combined risk); skips are explained in the VCF
-run annotate "$HERE/variants.vcf" --task risk --splice-distance 20 --both-strands --genome "$GENOME" -o "$OUT/variants"
+run annotate "$HERE/variants.vcf" --task risk --splice-distance 20 --both-strands --risk-model none --genome "$GENOME" -o "$OUT/variants"  # genebert-risk is trained without the scan/strands
 
 # 5. a genome scan a newcomer can read: the promoter model over 1 Mb of the chr22 dev region against
 #    GENCODE TSSs, with CpG o/e and GC scored on the same tiles (AUROC, AUPRC, background FPR, PNGs)
