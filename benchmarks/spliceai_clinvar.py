@@ -215,6 +215,22 @@ def spliceai_scores(variants, genomes: dict, transcripts: list, *, python: Path,
     return scores, why_not, timing
 
 
+def paired_bootstrap(y: np.ndarray, a: np.ndarray, b: np.ndarray, *, n_boot: int = 1000, seed: int = 0) -> dict:
+    """AUROC(a) - AUROC(b) on the same variants and its 95% interval over stratified variant resamples."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(np.unique(y)) < 2:
+        return {"diff": float("nan"), "ci95": [float("nan")] * 2}
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    diffs = []
+    for _ in range(n_boot):
+        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        diffs.append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
+    return {"diff": float(roc_auc_score(y, a) - roc_auc_score(y, b)),
+            "ci95": [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))]}
+
+
 def time_genebert(pairs, model_refs) -> dict:
     """Wall and CPU seconds of scoring the labelled variants with the three task models (load excluded)."""
     from genebert_tool.annotate.models import load_models
@@ -323,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         "genebert risk classifier (nested-CV OOF)": np.array([float(r["oof.genebert risk classifier"]) for r in table]),
         "genebert-splice max|dALT-REF| alone": np.array([float(r["max_abs_delta.genebert-splice"]) for r in table]),
     }
+    for col in table[0] if table else ():  # risk_clinvar.py's other methods, out-of-fold, on the same variants
+        if col.startswith("oof.") and col != "oof.genebert risk classifier":
+            methods[f"{col[4:]} (nested-CV OOF)"] = np.array([float(r[col]) for r in table])
     from benchmarks.risk_clinvar import _sha
 
     results = {"partial": len(table) < n_all, "n_variants_in_risk_benchmark": n_all, "n_variants": len(table), "risk_dir_result_sha": _sha(Path(args.risk_dir) / "variants.tsv"), "n_pathogenic": int(labels.sum()),
@@ -332,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
                "metrics": {}, "speed": {}}
     for name, s in methods.items():
         results["metrics"][name] = {"all": rank_metrics(labels, s), "splice_region": rank_metrics(labels[subset], s[subset])}
+    ours = methods["genebert risk classifier (nested-CV OOF)"]
+    results["auroc_difference_classifier_minus_spliceai"] = {
+        part: paired_bootstrap(labels[m], ours[m], scores[m]) for part, m in (("all", np.ones(len(labels), bool)),
+                                                                             ("splice_region", subset))}
     n = len(table)
     n_timed = timing["n_variants"]  # variants scored in the timed runs (a resumed run adds its batches)
     results["speed"]["SpliceAI 1.3.1"] = {"variants_per_s": n_timed / timing["score_s"],
@@ -356,10 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{n} variants ({labels.sum()} P/LP); splice-region subset (<= {SPLICE_REGION_BP} bp of a canonical exon "
           f"boundary): {subset.sum()} ({labels[subset].sum()} P/LP). SpliceAI did not score: "
           f"{results['spliceai_not_scored'] or 'none'} (score 0)")
-    print(f"{'method':44s} {'AUROC all':>9s} {'PR-AUC all':>10s} {'AUROC splice':>12s} {'PR-AUC splice':>13s}")
+    print(f"{'method':64s} {'AUROC all':>9s} {'PR-AUC all':>10s} {'AUROC splice':>12s} {'PR-AUC splice':>13s}")
     for name, m in results["metrics"].items():
         a, s = m["all"], m["splice_region"]
-        print(f"{name:44s} {a['auroc']:9.4f} {a['pr_auc']:10.4f} {s['auroc']:12.4f} {s['pr_auc']:13.4f}")
+        print(f"{name:64s} {a['auroc']:9.4f} {a['pr_auc']:10.4f} {s['auroc']:12.4f} {s['pr_auc']:13.4f}")
+    for part, d in results["auroc_difference_classifier_minus_spliceai"].items():
+        print(f"AUROC classifier - SpliceAI, {part}: {d['diff']:+.4f} [95% CI {d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]")
     for name, v in sp.items():
         if isinstance(v, dict):
             print(f"{name:28s} {v['variants_per_s']:10.2f} variants/s  {v['variants_per_cpu_s']:10.2f} variants/CPU-s")
