@@ -516,12 +516,21 @@ def calibrate_cmd(model_dir, n_windows, seed):
               help="auto = CUDA (bf16) when available.")
 @click.option("--max-records", type=int, default=None,
               help="Read at most this many input records (scored or rejected alike).")
+@click.option("--region", "regions", multiple=True, metavar="CHR:START-END",
+              help="Only rows starting in this region (0-based, half-open; repeatable; regions must not overlap).")
+@click.option("--regions", "regions_bed", type=str, default=None, metavar="BED",
+              help="Only rows starting in one of the BED's regions.")
+@click.option("--shard", type=str, default=None, metavar="K/N",
+              help="Only the K-th of N equal pieces of the genome (or of the regions): shard outputs of a "
+                   "sorted input concatenate in genome order.")
+@click.option("--log-every", type=float, default=30.0, show_default=True, metavar="SECONDS",
+              help="When stderr is not a terminal: one progress line (done/total, ETA) this often; 0 = none.")
 @click.option("--strict", is_flag=True, help="Any rejected record is a fatal error.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
 def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
-                 splice_distance, both_strands, risk_model, tracks, batch_size, workers, device, max_records, strict,
-                 quiet):
+                 splice_distance, both_strands, risk_model, tracks, batch_size, workers, device, max_records,
+                 regions, regions_bed, shard, log_every, strict, quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
 
     \b
@@ -541,10 +550,11 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), splice_distance=splice_distance,
         both_strands=both_strands, batch_size=batch_size,
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
-        progress=not quiet, risk_model=risk_model,
+        progress=not quiet, risk_model=risk_model, regions=tuple(regions), regions_bed=regions_bed, shard=shard,
+        log_every=log_every,
     )
     with _terminate_like_interrupt():  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
-        summary = annotate(options)
+        summary = annotate(options, log=lambda line: click.echo(line, err=True))
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)
