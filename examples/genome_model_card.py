@@ -47,6 +47,7 @@ def main() -> None:
     ap.add_argument("--scan-command", default="")
     ap.add_argument("--bench", action="append", default=[], metavar="NAME=DIR")
     ap.add_argument("--note", action="append", default=[])
+    ap.add_argument("--name", default=None, help="registered name (default: config.json model_name)")
     args = ap.parse_args()
     d = Path(args.model_dir)
     cfg = json.loads((d / "config.json").read_text())
@@ -55,7 +56,7 @@ def main() -> None:
     dev = json.loads((d / "dev_metrics.json").read_text())
     scan = json.loads((Path(args.scan) / "metrics.json").read_text())
     bg = json.loads((d / "background.json").read_text()) if (d / "background.json").exists() else None
-    name, version = cfg.get("model_name"), cfg.get("model_version")
+    name, version = args.name or cfg.get("model_name"), cfg.get("model_version")
     out = [f"# {name} {version}", "",
            f"Task `{cfg['task']}`, {'per-base (token) head' if cfg.get('classifier_head') == 'token' else 'one score per window'}, "
            f"window {cfg['window_bp']} bp" + (f" (scores the central {cfg['window_bp'] - 2 * cfg['context_bp']} bases, "
