@@ -29,9 +29,9 @@ run annotate "$OUT/myt1l_exons.bed" --task splice --genome "$GENOME" -o "$OUT/my
 # 4. variant effects (REF/ALT/DELTA per output + combined risk); skips are explained in the VCF
 run annotate "$HERE/variants.vcf" --task risk --splice-distance 20 --both-strands --risk-model none --genome "$GENOME" -o "$OUT/variants"  # genebert-risk is trained without the scan/strands
 
-# 5. a genome scan a newcomer can read: the promoter model over 1 Mb of the chr22 dev region against
+# 5. a genome scan a newcomer can read: the genome-trained promoter model over 1 Mb of the chr22 dev region against
 #    GENCODE TSSs, with CpG o/e and GC scored on the same tiles (AUROC, AUPRC, background FPR, PNGs)
-run evaluate --scan --model genebert-promoter --task promoter --fasta "$DATA/genome/hg38_chr22.fa.gz" \
+run evaluate --scan --model genebert-promoter-genome --task promoter --fasta "$DATA/genome/hg38_chr22.fa.gz" \
     --region chr22:31000000-32000000 --truth "$DATA/annotation/gencode_v24_tss.hg38_chr22.bed" --no-baselines \
     -o "$OUT/scan_promoter"
 
