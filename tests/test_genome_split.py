@@ -109,3 +109,23 @@ def test_a_split_reaching_the_test_region_is_refused(real_data):
     bad = GenomeSplit(train=(Interval("chr22", 0, 30_000_000),), dev=(Interval("chr22", 30_000_000, 39_000_000),))
     with pytest.raises(InputError, match="hidden test region"):
         GenomeParts([str(real_data / "genome" / "hg38_chr22.fa.gz")], bad)
+
+
+def test_per_base_splice_training_runs_and_saves_a_loadable_scanner(real_data, tmp_path):
+    """finetune_splice_token end to end on real genes (a few steps of a very small model)."""
+    from trainer.finetune import FinetuneConfig, finetune
+
+    cfg = json.loads((EXAMPLES / "finetune_splice_genome.json").read_text())
+    cfg["genome"].update(window_bp=300, max_dev_windows=20, dev_scale=0.02)
+    ft = FinetuneConfig(**{**cfg, "max_steps": 3, "eval_every": 3, "time_budget_s": None, "batch_size": 4,
+                           "model_overrides": {"kmer": 3, "context_bp": 50, "hidden_size": 32, "num_hidden_layers": 1,
+                                               "num_attention_heads": 2, "intermediate_size": 64}})
+    summary = finetune(ft, [], [], tmp_path / "m")
+    assert summary["steps_run"] == 3 and 0.0 <= summary["dev_metrics"]["top_k_donor"] <= 1.0
+    from genebert_tool.inference.splice import score_positions
+
+    probs = score_positions(str(tmp_path / "m"), str(real_data / "genome/hg38_chr2_1-2333275.fa.gz"), "chr2",
+                            1860000, 1860450, strand="+")
+    assert probs.shape == (450, 2) and np.isfinite(probs).all()
+    split = json.loads((tmp_path / "m" / "split.json").read_text())
+    assert split["test_region"] == "chr22:38000000-end" and (tmp_path / "m" / "SHA256SUMS").is_file()

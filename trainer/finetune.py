@@ -311,6 +311,19 @@ def _lr_at(step: int, total: int, cfg: FinetuneConfig) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def build_optimizer(model, cfg: FinetuneConfig):
+    """AdamW with weight decay on matrices only (biases, LayerNorm and other norm weights excluded);
+    the one rule for every fine-tuning loop."""
+    import torch
+
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "norm" in name.lower() else decay).append(p)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
+    )
+
+
 def _write_json(path: Path, data) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
@@ -416,12 +429,7 @@ def finetune(
     n = len(train)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total_steps = cfg.max_steps or max(1, int(cfg.max_epochs * steps_per_epoch))
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        (no_decay if p.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append(p)
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
-    )
+    optimizer = build_optimizer(model, cfg)
     gen = torch.Generator().manual_seed(cfg.seed)
     key = cfg.selection_metric
 

@@ -154,7 +154,8 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
     from genebert_tool.inference.splice import score_windows
     from genebert_tool.model.configuration import named_config
     from genebert_tool.model.token_classification import GeneBertForTokenClassification
-    from trainer.finetune import FINETUNE_CONFIG_FILE, SPLIT_FILE, _json_default, _log, _lr_at, _write_json, set_seed
+    from trainer.finetune import (FINETUNE_CONFIG_FILE, SPLIT_FILE, _log, _lr_at, _write_json, build_optimizer,
+                                  set_seed)
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -195,10 +196,7 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
     weights = torch.tensor([1.0, class_weight, class_weight])
     n = len(train["seqs"])
     total = cfg.max_steps or max(1, int(cfg.max_epochs * math.ceil(n / cfg.batch_size)))
-    decay = [p for nm, p in model.named_parameters() if p.ndim >= 2 and "LayerNorm" not in nm]
-    no_decay = [p for nm, p in model.named_parameters() if not (p.ndim >= 2 and "LayerNorm" not in nm)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    opt = build_optimizer(model, cfg)
     gen = torch.Generator().manual_seed(cfg.seed)
     best = {"score": -math.inf, "step": 0, "state": None, "metrics": None}
     bad, stop = 0, "max_steps"
