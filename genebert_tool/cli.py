@@ -663,5 +663,23 @@ def browse(files: tuple[str, ...], genome: str | None, genome_offsets: tuple[str
         click.echo(f"saved {path}")
 
 
+@main.command("gather")
+@click.argument("pieces", nargs=-1, required=True, metavar="PIECE_PREFIX...")
+@click.option("-o", "--output", required=True, help="Output prefix (the files one annotate run would write).")
+@click.option("--genome", type=str, default=None,
+              help="FASTA whose index gives the bigWig chromosome sizes (only needed with bedGraph-only pieces).")
+@click.option("--scatter-key", "scatter_keys", multiple=True, default=("shard",), show_default=True,
+              help="Run-line header field in which pieces may differ (repeatable; 'region' when scattered by contig).")
+@_library_errors
+def gather_cmd(pieces, output, genome, scatter_keys):
+    """Join `annotate` outputs of pieces (--shard 1..N or one --region per contig, given in genome order)
+    into the outputs of one run: tables concatenated under one header, VCF + tabix, bigWigs rebuilt.
+    Pieces made with different models, versions or weights are refused."""
+    from genebert_tool.annotate.gather import gather
+
+    for line in gather(pieces, output, genome=genome, scatter_keys=scatter_keys).lines():
+        click.echo(line, err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
