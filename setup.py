@@ -39,7 +39,9 @@ setup(
     extras_require={
         "tui": ["textual>=8.0,<9", "cairosvg>=2.7"],
         "bench": ["moods-python>=1.9.4"],
-        "dev": ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100", "anyio>=4", "textual>=8.0,<9", "cairosvg>=2.7", "moods-python>=1.9.4"],
+        "workflow": ["snakemake>=8"],  # workflow/Snakefile (scatter/gather over shards or contigs)
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100", "anyio>=4", "textual>=8.0,<9", "cairosvg>=2.7", "moods-python>=1.9.4",
+                "snakemake>=8"],
     },
     entry_points={"console_scripts": ["genebert=genebert_tool.cli:main"]},
 )

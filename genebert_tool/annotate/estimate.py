@@ -6,16 +6,24 @@ Counts are upper bounds: lines the real reader rejects count too. stdin cannot b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from genebert_tool.annotate.windows import iter_tiles
+
+
+#: a per-base splice run with at least this many model forwards gets a timed estimate before it starts
+ESTIMATE_MIN_FORWARDS = 20_000
 
 
 @dataclass
 class Work:
     windows: int = 0  # the pipeline's cost units (``runner.cost``), summed over rows
-    per_base_bases: int = 0  # bases scored by per-base (token) splice models
-    per_base_forwards: int = 0  # their forward passes (one per n_scored bases and strand)
+    per_base_bases: int = 0  # bases scored by per-position splice models (every --step-th base of a row)
+    per_base_forwards: int = 0  # their forward passes (token heads: one per n_scored bases and strand;
+    #                             window models: one per scored base)
+    forwards_by_model: dict[int, int] = field(default_factory=dict)  # index in runner.pos_models -> forwards
 
 
 def _row_spans(options, fmt: str) -> list[tuple[str, int, int, str]] | None:
@@ -60,16 +68,39 @@ def region_work(runner) -> Work | None:
         return None
     keep = runner.restriction
     work = Work()
-    per_base = [m for m in runner.pos_models if getattr(m.predictor, "per_base", False)]
     for chrom, start, end, strand in spans:
         if keep is not None and not keep.keep(chrom, start):
             continue
         work.windows += runner.cost(Row(chrom, start, end, "", strand, ()))
-        for m in per_base:
-            n = end - start
+        for i, m in enumerate(runner.pos_models):
+            if getattr(m.predictor, "per_base", False):  # a token head: one forward per n_scored bases
+                n = end - start
+                forwards = -(-n // m.predictor.n_scored) * (1 if strand in "+-" and strand else 2)
+            else:  # one window per scored position
+                n = forwards = len(range(start, end, runner.pos_step))
             work.per_base_bases += n
-            work.per_base_forwards += -(-n // m.predictor.n_scored) * (1 if strand in "+-" and strand else 2)
+            work.per_base_forwards += forwards
+            work.forwards_by_model[i] = work.forwards_by_model.get(i, 0) + forwards
     return work
+
+
+def timed_estimate(models: Sequence, work: Work, *, batch_size: int, n: int = 64,
+                   clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+    """``(seconds, forwards per second)`` the per-position forwards of ``work`` will take, from one timed
+    batch of ``n`` windows per model (after a warm-up batch) on this machine and device. ``models``:
+    the runner's per-position models, indexed as ``work.forwards_by_model``."""
+    seconds, forwards = 0.0, 0
+    for i, count in work.forwards_by_model.items():
+        m = models[i]
+        window = "ACGT" * (m.window_bp // 4 + 1)
+        seqs = [window[j % 4 : j % 4 + m.window_bp] for j in range(n)]
+        m.score(seqs[:4], batch_size=batch_size)  # warm-up: first-call allocations are not the rate
+        t0 = clock()
+        m.score(seqs, batch_size=batch_size)
+        per_forward = max(clock() - t0, 1e-9) / n
+        seconds += count * per_forward
+        forwards += count
+    return seconds, (forwards / seconds if seconds > 0 else 0.0)
 
 
 def variant_work(runner) -> Work | None:

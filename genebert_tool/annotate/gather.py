@@ -229,12 +229,12 @@ def _gather_bigwig(pieces, files, name: str, out: Path, chrom_sizes) -> int:
     bw_suffix, bg_suffix = name + ".bw", name + ".bedGraph"
     with_data = [(p, f) for p, f in zip(pieces, files) if bw_suffix in f or bg_suffix in f]
     exact = all(bw_suffix in f for _, f in with_data)
-    if chrom_sizes is None:
-        source = next((f[bw_suffix] for _, f in with_data if bw_suffix in f), None)
-        if source is None:
-            raise InputError(f"{bg_suffix}: the pieces have bedGraphs but no bigWig to take chromosome sizes from: "
-                             "pass --genome FASTA")
+    source = next((f[bw_suffix] for _, f in with_data if bw_suffix in f), None)
+    if source is not None:  # the header annotate wrote (its genome, offsets and all)
         chrom_sizes = _bigwig_sizes(source)
+    elif chrom_sizes is None:
+        raise InputError(f"{bg_suffix}: the pieces have bedGraphs but no bigWig to take chromosome sizes from: "
+                         "pass --genome FASTA")
     order = [c for c, _ in chrom_sizes]
     last: dict[str, tuple[int, str]] = {}
     n = 0

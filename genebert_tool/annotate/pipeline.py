@@ -189,13 +189,20 @@ def _progress(options: AnnotateOptions, fmt: str, runner, log):
     of a per-base splice run; None without ``log``."""
     if log is None or not options.progress:
         return None
-    from genebert_tool.annotate.estimate import region_work, variant_work
-    from genebert_tool.annotate.progress import ProgressLog
+    from genebert_tool.annotate import estimate
+    from genebert_tool.annotate.progress import ProgressLog, format_duration
 
-    work = variant_work(runner) if fmt == "vcf" else region_work(runner)
+    work = estimate.variant_work(runner) if fmt == "vcf" else estimate.region_work(runner)
     if work is not None and work.per_base_bases:
-        log(f"genebert annotate: per-base splice over {work.per_base_bases:,} bases = {work.per_base_forwards:,} "
-            "model forwards; the first progress line gives the ETA")
+        line = (f"genebert annotate: per-base splice over {work.per_base_bases:,} bases = "
+                f"{work.per_base_forwards:,} model forwards")
+        if work.per_base_forwards >= estimate.ESTIMATE_MIN_FORWARDS:  # a long run: say how long, before it starts
+            seconds, rate = estimate.timed_estimate(runner.pos_models, work, batch_size=options.batch_size)
+            line += (f"; estimated {format_duration(seconds)} at {rate:,.0f} forwards/s (a timed batch on this "
+                     "machine; the progress log refines it)")
+        else:
+            line += "; the first progress line gives the ETA"
+        log(line)
     if options.log_every <= 0 or sys.stderr.isatty():
         return None
     return ProgressLog(log, None if work is None else work.windows, every=options.log_every)
