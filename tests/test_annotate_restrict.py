@@ -176,3 +176,16 @@ def test_cli_logs_progress_and_the_per_base_estimate_when_stderr_is_not_a_termin
     assert progress and progress[-1].startswith("genebert annotate: 4500/4500 model windows (100.0%), 2 records")
     assert "ETA" in progress[0]
     assert parse_shard("2/5") == (2, 5)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--shard", "3/2"], "--shard 3/2: K must be between 1 and N (got K=3, N=2)"),
+    (["--region", "chr2:2300000-2400000"], "leaves the sequence of chr2"),
+    (["--region", "chr2:100-300", "--region", "chr2:200-400"], "regions overlap: chr2:100-300"),
+])
+def test_cli_bad_restrictions_are_one_line(bed, hg38_chr2, tmp_path, extra, message):
+    result = CliRunner().invoke(main, ["annotate", str(bed), "--genome", str(hg38_chr2), "--task", "tfbs", *extra,
+                                       "-q", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and message in result.output
+    assert not list(tmp_path.glob("x.*"))
