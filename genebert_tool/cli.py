@@ -507,6 +507,13 @@ def calibrate_cmd(model_dir, n_windows, seed):
               help="VCF: add INFO GENEBERT_RISK_P from a risk classifier: a registered name or a `finetune --task "
                    "risk` directory (trained on the same task models). Default with --task risk: the shipped "
                    "genebert-risk when registered; 'none' = no GENEBERT_RISK_P.")
+@click.option("--motifs", default="all", show_default=True, metavar="all|none|NAME,...",
+              help="VCF: INFO GENEBERT_MOTIF lists the JASPAR 2018 motifs (all, or these TF names / matrix IDs) "
+                   "whose best hit overlapping the allele the ALT creates or destroys; 'none' = off.")
+@click.option("--motif-pvalue", type=float, default=1e-4, show_default=True, metavar="P",
+              help="VCF: a motif's best hit must cross (REF vs ALT) the score a random window reaches with p = P ...")
+@click.option("--motif-min-delta", type=float, default=2.0, show_default=True, metavar="BITS",
+              help="VCF: ... and change by at least BITS (log2-odds) to be listed in GENEBERT_MOTIF.")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
               help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, bgfpr (-log10 "
                    "background FPR bigWigs PREFIX.<output>.bgfpr.bw, calibrated models), or 'none'.")
@@ -529,8 +536,8 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
 def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
-                 splice_distance, both_strands, risk_model, tracks, batch_size, workers, device, max_records,
-                 regions, regions_bed, shard, log_every, strict, quiet):
+                 splice_distance, both_strands, risk_model, motifs, motif_pvalue, motif_min_delta, tracks,
+                 batch_size, workers, device, max_records, regions, regions_bed, shard, log_every, strict, quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
 
     \b
@@ -551,7 +558,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         both_strands=both_strands, batch_size=batch_size,
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
         progress=not quiet, risk_model=risk_model, regions=tuple(regions), regions_bed=regions_bed, shard=shard,
-        log_every=log_every,
+        log_every=log_every, motifs=motifs, motif_pvalue=motif_pvalue, motif_min_delta=motif_min_delta,
     )
     with _terminate_like_interrupt():  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
         summary = annotate(options, log=lambda line: click.echo(line, err=True))

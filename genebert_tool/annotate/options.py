@@ -48,6 +48,9 @@ class AnnotateOptions:
     regions_bed: str | None = None  # --regions BED
     shard: str | None = None  # --shard K/N
     log_every: float = 30.0  # seconds between progress lines when stderr is not a terminal (0: none)
+    motifs: str = "all"  # VCF INFO GENEBERT_MOTIF: "all" JASPAR motifs, "none" (off) or NAME,NAME (annotate.motif_effects)
+    motif_pvalue: float = 1e-4  # a best hit must cross the score random sequence reaches with this p-value
+    motif_min_delta: float = 2.0  # and |ALT - REF| of the best-hit scores in bits
 
 
 @dataclass

@@ -13,6 +13,9 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
 * ``GENEBERT_RISK_P`` (Number=A, only with ``--risk-model DIR``) -- the probability that the ALT is
   pathogenic under a classifier trained by ``genebert finetune --task risk`` on these deltas
   (``annotate.risk_classifier``); it must have been trained on the same task models.
+* ``GENEBERT_MOTIF=ALLELE|MOTIF|REF_SCORE|ALT_SCORE,...`` (unless ``--motifs none``) -- JASPAR motifs
+  whose best hit overlapping the allele the ALT creates or destroys (``annotate.motif_effects``); absent
+  when none is.
 
 Windows: ``annotate.windows.variant_windows`` (substitution; indels re-centred and trimmed). Splice
 models score the window centred on the variant, or with ``--splice-distance d`` every window pair
@@ -38,7 +41,7 @@ from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.annotate.options import AnnotateOptions, AnnotateSummary, output_prefix, progress_bar, rejects_path
 from genebert_tool.annotate.risk import combined_risk, deltas
 from genebert_tool.annotate.windows import split_variant_flank, variant_flank_request
-from genebert_tool.errors import InputError
+from genebert_tool.errors import GeneBertError, InputError
 from genebert_tool.formats import schema
 from genebert_tool.genome import vcf as vcf_reader
 from genebert_tool.genome.io import display_name
@@ -60,7 +63,7 @@ SKIP_CODES = {
 
 #: INFO keys and ``##`` header keys genebert writes: replaced, never duplicated, on re-annotation.
 OWN_INFO = (schema.INFO_SCORES, schema.INFO_RISK, schema.INFO_RISK_OUTPUT, schema.INFO_SKIP, schema.INFO_RISK_P,
-            schema.INFO_BGFPR)
+            schema.INFO_BGFPR, schema.INFO_MOTIF)
 OWN_META = (schema.META_RUN, schema.META_MODEL, schema.META_RISK_MODEL, schema.META_BACKGROUND)
 
 
@@ -69,8 +72,10 @@ def skip_code(reason: str) -> str:
     return SKIP_CODES.get(reason) or info_safe(reason.upper().replace(" ", "_"))
 
 
-def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifier=None) -> list[str]:
-    """The ``##`` lines added to the output header (``classifier``: a ``RiskClassifier`` or None)."""
+def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifier=None,
+                 motif_effects=None) -> list[str]:
+    """The ``##`` lines added to the output header (``classifier``: a ``RiskClassifier`` or None;
+    ``motif_effects``: an ``annotate.motif_effects.MotifEffects`` or None)."""
     from genebert_tool import __version__
 
     codes = ", ".join(sorted(set(SKIP_CODES.values())))
@@ -95,6 +100,9 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
             f'ScanDistance={m.scan_distance},Sha256="{m.sha256}",Outputs="{"|".join(m.columns)}">'
         )
     lines += vcf_header_lines(models)
+    if motif_effects is not None:
+        lines.append(f'##INFO=<ID={schema.INFO_MOTIF},Number=.,Type=String,Description="'
+                     f'{motif_effects.describe().replace(chr(34), chr(39))}">')
     if classifier is not None:
         auc = classifier.cv_metrics.get("auc")
         path = info_safe(str(options.risk_model)).replace('"', "_")
@@ -153,6 +161,20 @@ def n_windows(models: list[ScoringModel], both_strands: bool = False) -> int:
     return sum(2 * (2 * m.scan_distance + 1) for m in models) * (2 if both_strands else 1)
 
 
+def motif_effects_for(options: AnnotateOptions):
+    """The ``GENEBERT_MOTIF`` rule of a run (``annotate.motif_effects.MotifEffects``), None for ``--motifs none``."""
+    spec = (options.motifs or "none").strip()
+    if spec.lower() == "none":
+        return None
+    from genebert_tool.annotate.motif_effects import MotifEffects
+
+    names = None if spec.lower() == "all" else [n.strip() for n in spec.split(",") if n.strip()]
+    try:
+        return MotifEffects.load(names, pvalue=options.motif_pvalue, min_delta=options.motif_min_delta)
+    except ValueError as exc:
+        raise GeneBertError(f"--motifs: {exc}") from exc
+
+
 def _record_label(record, alt: str) -> str:
     return f"{record.chrom}:{record.pos} {record.ref}>{alt}"
 
@@ -177,6 +199,7 @@ class VariantRunner:
             self.classifier = RiskClassifier.from_dir(options.risk_model)  # fail before any output on a mismatch:
             self.classifier.check(RiskFeatures(np.zeros((0, 2 * len(self.columns))), feature_names(self.columns),
                                                [model_identity(m) for m in models], options.both_strands))
+        self.motif_effects = motif_effects_for(options)
         self._stack = contextlib.ExitStack()
         self.index = 0
 
@@ -196,7 +219,8 @@ class VariantRunner:
             self.bar = stack.enter_context(progress_bar(options, "records"))
             self.fetcher = stack.enter_context(WindowFetcher(self.genome, options.workers))
             self.writer = stack.enter_context(
-                VcfWriter(self.out_path, header_text, header_lines(options, self.models, self.classifier),
+                VcfWriter(self.out_path, header_text, header_lines(options, self.models, self.classifier,
+                                                                       self.motif_effects),
                           own_info=OWN_INFO, own_meta=OWN_META))
         except BaseException:
             self._stack.__exit__(*sys.exc_info())
@@ -232,6 +256,8 @@ class VariantRunner:
 
                 risk_p = self.classifier.predict_proba(risk_features(delta, self.models,
                                                                      both_strands=options.both_strands))
+        motif_hits = (self.motif_effects.effects(variants, self.fetcher.fetch_many)
+                      if self.motif_effects is not None else [[] for _ in variants])
         k = 0
         for site in chunk:
             self.index += 1
@@ -248,8 +274,10 @@ class VariantRunner:
             if site.variants:
                 missing = [schema.MISSING] * n_alts
                 entries, risks, risk_out, risk_ps = [], list(missing), list(missing), list(missing)
-                fpr_entries = []
+                fpr_entries, motif_entries = [], []
                 for v in site.variants:
+                    motif_entries += [schema.format_motif_entry(schema.MotifEntry(info_safe(v.alt), e.motif, e.ref,
+                                                                                  e.alt)) for e in motif_hits[k]]
                     for j, col in enumerate(columns):
                         entries.append(schema.format_score_entry(schema.ScoreEntry(
                             info_safe(v.alt), col, float(ref[k, j]), float(alt[k, j]), float(delta[k, j]))))
@@ -266,6 +294,8 @@ class VariantRunner:
                     info.append((schema.INFO_RISK_P, ",".join(risk_ps)))
                 if fpr_entries:
                     info.append((schema.INFO_BGFPR, ",".join(fpr_entries)))
+                if motif_entries:
+                    info.append((schema.INFO_MOTIF, ",".join(motif_entries)))
                 summary.scored += 1
             if site.skips:
                 info.append((schema.INFO_SKIP, ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))

@@ -11,7 +11,10 @@ VCF INFO (see the ``##INFO`` lines annotate writes):
 * ``GENEBERT_SKIP=ALLELE|REASON,...`` - ALTs not scored;
 * ``GENEBERT_BGFPR=ALLELE|OUTPUT|REF|ALT,...`` - for outputs of calibrated models (a
   ``background.json`` in the model directory), the background FPR of the REF and ALT probabilities
-  of the ``GENEBERT`` entry with the same ALLELE and OUTPUT (:func:`format_fpr`).
+  of the ``GENEBERT`` entry with the same ALLELE and OUTPUT (:func:`format_fpr`);
+* ``GENEBERT_MOTIF=ALLELE|MOTIF|REF_SCORE|ALT_SCORE,...`` - JASPAR motifs whose best hit overlapping
+  the allele the ALT creates or destroys, with both best scores in bits (:func:`format_motif_entry`;
+  the rule is ``annotate.motif_effects``).
 
 Scored BED (``PREFIX.bed``): ``#`` comment lines, then a ``#chrom<TAB>start<TAB>end...`` header
 naming every column: the input's columns (:data:`BED_COLUMNS` names, ``colN`` past them, or
@@ -37,6 +40,7 @@ INFO_RISK_OUTPUT = "GENEBERT_RISK_OUTPUT"
 INFO_RISK_P = "GENEBERT_RISK_P"
 INFO_SKIP = "GENEBERT_SKIP"
 INFO_BGFPR = "GENEBERT_BGFPR"
+INFO_MOTIF = "GENEBERT_MOTIF"
 #: ``##KEY=<...>`` header lines: the run, one per model, the risk classifier, one calibration line per model.
 META_RUN = "genebert"
 META_MODEL = "genebert_model"
@@ -46,6 +50,8 @@ META_BACKGROUND = "genebert_background"
 SCORE_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT", "DELTA")
 #: Fields of one ``GENEBERT_BGFPR`` entry, in order.
 FPR_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT")
+#: Fields of one ``GENEBERT_MOTIF`` entry, in order (scores: log2-odds bits, two decimals).
+MOTIF_FIELDS = ("ALLELE", "MOTIF", "REF_SCORE", "ALT_SCORE")
 #: Suffix of the column holding the background FPR of the probability column before it.
 FPR_SUFFIX = ".bgfpr"
 
@@ -71,6 +77,23 @@ class ScoreEntry:
     ref: float | None
     alt: float | None
     delta: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MotifEntry:
+    """One ``GENEBERT_MOTIF`` entry: the best hit of ``motif`` on the REF and on the ALT allele, in bits."""
+
+    allele: str
+    motif: str
+    ref: float | None
+    alt: float | None
+
+    @property
+    def change(self) -> str:
+        """``destroyed`` (REF scores higher), ``created`` or ``.`` (a score missing)."""
+        if self.ref is None or self.alt is None:
+            return MISSING
+        return "destroyed" if self.ref > self.alt else "created"
 
 
 def format_score(value: float | None) -> str:
@@ -116,6 +139,26 @@ def format_score_entry(entry: ScoreEntry) -> str:
 def format_fpr_entry(allele: str, output: str, ref: float | None, alt: float | None) -> str:
     """``ALLELE|OUTPUT|REF|ALT`` of FPRs."""
     return "|".join((allele, output, format_fpr(ref), format_fpr(alt)))
+
+
+def format_motif_entry(entry: MotifEntry) -> str:
+    """``ALLELE|MOTIF|REF_SCORE|ALT_SCORE`` (motif scores in bits to two decimals)."""
+    return "|".join((entry.allele, entry.motif, _format_bits(entry.ref), _format_bits(entry.alt)))
+
+
+def _format_bits(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return MISSING
+    text = f"{float(value):.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def parse_motif_entries(entries: Iterable[str]) -> Iterator[MotifEntry]:
+    """Parse ``GENEBERT_MOTIF`` entries; entries without four fields are left out."""
+    for entry in entries:
+        parts = entry.split("|")
+        if len(parts) == len(MOTIF_FIELDS):
+            yield MotifEntry(parts[0], parts[1], parse_number(parts[2]), parse_number(parts[3]))
 
 
 def parse_score_entries(entries: Iterable[str]) -> Iterator[ScoreEntry]:

@@ -212,10 +212,13 @@ class VariantTrack:
                 ("ALT", alts or "."), ("QUAL", "." if rec.qual is None else f"{rec.qual:g}"),
                 ("FILTER", ";".join(rec.filter.keys()) or ".")]
         for key in rec.info.keys():
-            if key not in ("GENEBERT", "GENEBERT_SKIP"):
+            if key not in (schema.INFO_SCORES, schema.INFO_SKIP, schema.INFO_MOTIF):
                 cols.append((key, _info_text(rec.info[key])))
         for d in deltas:
             cols.append((f"{d.output} {d.allele}", f"ref {fmt_score(d.ref)}  alt {fmt_score(d.alt)}  delta {fmt_score(d.delta)}"))
+        for m in schema.parse_motif_entries(_info(rec, schema.INFO_MOTIF)):  # motifs the ALT creates/destroys
+            cols.append((f"motif {m.motif} {m.allele}",
+                         f"{m.change}  ref {fmt_score(m.ref)}  alt {fmt_score(m.alt)} bits"))
         for alt, reason in skips:
             cols.append((f"skipped {alt}", reason))
         name = rec.id or f"{rec.chrom}:{rec.pos}{rec.ref}>{alts}"
