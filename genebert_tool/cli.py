@@ -164,7 +164,17 @@ def motifs_list(release):
               help="Regions mode: one BED of regions, with --matrix or --cell-type-column.")
 @click.option("--matrix", type=click.Path(exists=True, dir_okay=False),
               help="Regions x cell-types TSV (header = cell types, one 0/1 row per --regions row).")
-@click.option("--cell-type-column", type=click.IntRange(1), help="1-based --regions column of comma-separated cell types.")
+@click.option("--cell-type-column", type=click.IntRange(1), help="1-based --regions column of cell-type names.")
+@click.option("--cell-type-sep", default=",", show_default=True, help="Separator of the --cell-type-column names (REMO: ';').")
+@click.option("--signal", multiple=True, metavar="NAME=BIGWIG",
+              help="Regions mode: an accessibility signal track of one cell type; peaks are called with MACS3 bdgpeakcall.")
+@click.option("--peak-cutoff", default="p90", show_default=True,
+              help="--signal: bdgpeakcall cutoff, a number or pNN = NN-th percentile of the track's covered bases.")
+@click.option("--peak-min-length", default=100, show_default=True, type=click.IntRange(1), help="--signal: bdgpeakcall -l.")
+@click.option("--peak-max-gap", default=50, show_default=True, type=click.IntRange(0), help="--signal: bdgpeakcall -g.")
+@click.option("--region", "include", multiple=True, metavar="CHR:START-END",
+              help="Keep only regions inside (repeatable; 0-based half-open); the rest go to rejects.tsv. "
+                   "chr22 >= 38,000,000 (the hidden test region) is always rejected.")
 @click.option("--groups", multiple=True, metavar="NAME=FILE",
               help="Groups mode: a labelled-sequence file (.seq[.gz] DeepBind, .csv GUE, FASTA) per group (repeat).")
 @click.option("--deepbind", multiple=True, type=click.Path(exists=True),
@@ -179,8 +189,8 @@ def motifs_list(release):
 @click.option("--tfs", help="Comma-separated TF names for the motif columns (default: all CORE vertebrates).")
 @click.option("--max-samples-per-cell-type", type=click.IntRange(1), help="Keep a seeded contiguous block of N samples.")
 @_library_errors
-def prepare(out_dir, genome, genome_offsets, peaks, regions_bed, matrix, cell_type_column, groups, deepbind, k,
-            region_len, n_regions, shard_size, seed, jaspar_release, tfs, max_samples_per_cell_type) -> None:
+def prepare(out_dir, genome, genome_offsets, peaks, regions_bed, matrix, cell_type_column, cell_type_sep, signal,
+            peak_cutoff, peak_min_length, peak_max_gap, include, groups, deepbind, k, region_len, n_regions, shard_size, seed, jaspar_release, tfs, max_samples_per_cell_type) -> None:
     """Build a pre-training corpus: samples of 10 consecutive accessible regions per cell type.
 
     \b
@@ -190,6 +200,7 @@ def prepare(out_dir, genome, genome_offsets, peaks, regions_bed, matrix, cell_ty
     Output: sharded .npy (k-mer ids, 10 x n_TF motif max log-odds, cell type, coordinates) + index.json.
     """
     from genebert_tool.genome.fasta import parse_offsets
+    from genebert_tool.annotate.restrict import parse_region
     from trainer.corpus import deepbind_groups, parse_named_paths, prepare_corpus
 
     group_map = {**(deepbind_groups(deepbind) if deepbind else {}), **parse_named_paths(groups, option="--groups")}
@@ -200,6 +211,9 @@ def prepare(out_dir, genome, genome_offsets, peaks, regions_bed, matrix, cell_ty
         seed=seed, jaspar_release=jaspar_release,
         tf_names=[t.strip() for t in tfs.split(",") if t.strip()] if tfs else None,
         max_samples_per_cell_type=max_samples_per_cell_type, offsets=parse_offsets(genome_offsets) or None,
+        signal=parse_named_paths(signal, option="--signal") or None, peak_cutoff=peak_cutoff,
+        peak_min_length=peak_min_length, peak_max_gap=peak_max_gap, cell_type_sep=cell_type_sep,
+        include=[(r.chrom, r.start, r.end) for r in map(parse_region, include)] or None,
     )
     click.echo(f"{out_dir}: {index['mode']} mode, {index['n_samples']} samples "
                f"({index['n_with_next']} with a next sample) in {len(index['shards'])} shards, "

@@ -78,6 +78,8 @@ class CorpusSpec:
     tf_names: list[str] | None = None
     max_samples_per_cell_type: int | None = None
     offsets: dict[str, int] = field(default_factory=dict)
+    include: list[list] | None = None  # [[chrom, start, end], ...]: keep only regions inside these
+    cell_type_sep: str = ","           # separator of the --cell-type-column names (REMO: ";")
     format_version: int = FORMAT_VERSION
 
     @property
@@ -156,17 +158,27 @@ def _regions_by_cell_type(
 
     contig_order = {name: i for i, name in enumerate(genome.contigs)}
     per_type: dict[str, set[tuple[int, int, int]]] = {}
+    allowed = _region_filter(spec, genome)
+
+    def kept(path, rejects_log):
+        for r in iter_bed(path, genome=genome, rejects=rejects_log):
+            reason = allowed(r.chrom, r.start, r.end)
+            if reason is None:
+                yield r
+            elif rejects is not None:
+                rejects.add(str(path), r.line, reason, f"{r.chrom}\t{r.start}\t{r.end}")
+
     if peaks:
         for name, paths in peaks.items():
             per_type[name] = {(contig_order[r.chrom], r.start, r.end)
                               for path in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)
-                              for r in iter_bed(path, genome=genome, rejects=rejects)}
-    elif regions_bed and cell_type_column:
+                              for r in kept(path, rejects)}
+    if regions_bed and cell_type_column:  # may be combined with peaks: more cell types
         col = cell_type_column - 1
-        for r in iter_bed(regions_bed, genome=genome, rejects=rejects):
+        for r in kept(regions_bed, rejects):
             if col >= len(r.fields):
                 raise InputError(f"no column {cell_type_column} (line has {len(r.fields)})", path=regions_bed, line=r.line)
-            for name in r.fields[col].split(","):
+            for name in r.fields[col].split(spec.cell_type_sep):
                 name = name.strip()
                 if name and name != ".":
                     per_type.setdefault(name, set()).add((contig_order[r.chrom], r.start, r.end))
@@ -192,6 +204,10 @@ def _regions_by_cell_type(
                 except StopIteration:
                     raise InputError("matrix has more rows than the regions BED", path=matrix, line=lineno) from None
                 key = (contig_order[r.chrom], r.start, r.end)
+                reason = allowed(r.chrom, r.start, r.end)
+                if reason is not None:
+                    rejects.add(str(regions_bed), r.line, reason, f"{r.chrom}\t{r.start}\t{r.end}")
+                    continue
                 for name, value in zip(names, values):
                     try:
                         on = float(value) != 0.0  # pseudo-bulk counts binarised, as in the paper
@@ -201,9 +217,32 @@ def _regions_by_cell_type(
                         per_type[name].add(key)
             if next(bed_iter, None) is not None:
                 raise InputError("regions BED has more rows than the matrix", path=regions_bed)
-    else:
+    elif not peaks:
         raise InputError("regions mode needs --peaks NAME=FILE, or --regions with --matrix or --cell-type-column")
     return {name: sorted(keys) for name, keys in per_type.items()}
+
+
+def _region_filter(spec: CorpusSpec, genome):
+    """``allowed(chrom, start, end)`` -> None to keep a region, else the reject reason. The window
+    actually read (``region_len`` bp about the centre) must lie inside the contig, inside an
+    ``include`` interval when given, and never touch the hidden test region (chr22 >= 38 Mb)."""
+    from trainer.genome_split import TEST_REGION
+
+    half = spec.region_len // 2
+    include = [tuple(x) for x in spec.include] if spec.include else None
+
+    def allowed(chrom: str, start: int, end: int) -> str | None:
+        lo = (start + end) // 2 - half
+        hi = lo + spec.region_len
+        if TEST_REGION.overlaps(chrom, lo, hi):
+            return f"in the hidden test region {TEST_REGION} (never used for pre-training)"
+        if lo < 0 or hi > genome.length(chrom):
+            return f"the {spec.region_len}-bp window about the centre leaves the contig"
+        if include is not None and not any(c == chrom and s <= lo and hi <= e for c, s, e in include):
+            return "outside --region"
+        return None
+
+    return allowed
 
 
 def _runs(regions: list[tuple[int, int, int]], n: int) -> list[list[tuple[int, int, int]]]:
@@ -329,6 +368,12 @@ def prepare_corpus(
     tf_names: list[str] | None = None,
     max_samples_per_cell_type: int | None = None,
     offsets: dict[str, int] | None = None,
+    signal: dict[str, str] | None = None,
+    peak_cutoff: float | str = "p90",
+    peak_min_length: int = 100,
+    peak_max_gap: int = 50,
+    include: list[tuple[str, int, int]] | None = None,
+    cell_type_sep: str = ",",
     progress: bool | None = None,
 ) -> dict:
     """Build (or resume) a corpus in ``out_dir`` and return its index (also written to index.json).
@@ -336,6 +381,10 @@ def prepare_corpus(
     Regions mode: ``genome`` plus ``peaks`` ({cell type: BED or list of BEDs, united}) or ``regions_bed`` with ``matrix`` or
     ``cell_type_column`` (1-based). Groups mode: ``groups`` ({name: labelled-sequence file}).
     ``tf_names`` restricts the motif columns (default: all CORE vertebrate motifs of the release).
+    ``signal`` ({cell type: bigWig}) calls peaks per track with ``trainer.peaks.call_signal_peaks``
+    (MACS3 bdgpeakcall; ``peak_*`` are its cutoff, min length and max gap) into ``out_dir/peaks/``
+    and uses them like ``peaks``. ``include`` keeps only regions inside these intervals (the rest go
+    to rejects.tsv); a region in the hidden test region (chr22 >= 38 Mb) is always rejected.
     """
     from genebert_tool.genome.intervals import RejectLog
     from genebert_tool.motifs.jaspar import load_motifs
@@ -349,12 +398,17 @@ def prepare_corpus(
         {"groups": dict(groups)} if groups is not None else
         {"genome": str(genome), "peaks": {n: p if isinstance(p, str) else list(map(str, p))
                                           for n, p in (peaks or {}).items()}, "regions": regions_bed, "matrix": matrix,
-         "cell_type_column": cell_type_column}
+         "cell_type_column": cell_type_column,
+         "signal": {n: str(p) for n, p in (signal or {}).items()},
+         "peak_caller": ({"cutoff": str(peak_cutoff), "min_length": peak_min_length, "max_gap": peak_max_gap}
+                         if signal else None)}
     )
     spec = CorpusSpec(mode=mode, sources=sources, k=k, region_len=region_len, n_regions=n_regions,
                       shard_size=shard_size, seed=seed, jaspar_release=jaspar_release,
                       tf_names=list(tf_names) if tf_names else None,
-                      max_samples_per_cell_type=max_samples_per_cell_type, offsets=dict(offsets or {}))
+                      max_samples_per_cell_type=max_samples_per_cell_type, offsets=dict(offsets or {}),
+                      include=[[c, int(a), int(b)] for c, a, b in include] if include else None,
+                      cell_type_sep=cell_type_sep)
     digest = spec.digest()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -376,6 +430,18 @@ def prepare_corpus(
 
         gen = Genome(genome, offsets=offsets or None)
         chroms = list(gen.contigs)
+        peak_calls = {}
+        if signal:
+            from trainer.peaks import call_signal_peaks
+
+            peaks = {n: ([p] if isinstance(p, (str, os.PathLike)) else list(p)) for n, p in (peaks or {}).items()}
+            (out / "peaks").mkdir(exist_ok=True)
+            for name, bw in signal.items():
+                bed = out / "peaks" / f"{name}.bed"
+                peak_calls[name] = dict(call_signal_peaks(
+                    bw, bed, contig_lengths=dict(gen.contigs), cutoff=peak_cutoff, min_length=peak_min_length,
+                    max_gap=peak_max_gap))
+                peaks.setdefault(name, []).append(str(bed))
         per_type = _regions_by_cell_type(spec, gen, peaks=peaks, regions_bed=regions_bed, matrix=matrix,
                                          cell_type_column=cell_type_column, rejects=rejects)
         cell_types = list(per_type)
@@ -445,6 +511,10 @@ def prepare_corpus(
         "shards": [{"shard": m["shard"], "first": m["first"], "n_samples": m["n_samples"]} for m in shards],
         "shards_skipped_on_resume": skipped,
         "rejects": len(rejects),
+        "rejects_by_reason": rejects.counts(),
+        "peak_calls": peak_calls if mode == "regions" else {},
+        "regions_per_cell_type": ({n: len(v) for n, v in per_type.items()} if mode == "regions" else None),
+        "tokens": int(total * n_regions * spec.tokens_per_region),
         "seed": seed,
         "sources": sources,
     }
