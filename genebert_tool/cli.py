@@ -247,6 +247,30 @@ def pretrain(config_path, data, out_dir, resume, max_steps, max_minutes, num_thr
 
 
 
+@main.command("pretrain-eval")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False),
+              help="A dev corpus from `genebert prepare` (e.g. chr22:30-38 Mb), not the training corpus.")
+@click.option("--batches", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(2))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the metrics as JSON here (atomically).")
+@_library_errors
+def pretrain_eval(model_dir, data, batches, batch_size, seed, output) -> None:
+    """Dev metrics of a backbone: MGM loss/accuracy, NGSP accuracy, SRM in-batch top-1, each with its chance level."""
+    import json as _json
+
+    from genebert_tool.genome.io import atomic_write
+    from trainer.pretrain_eval import evaluate_pretraining
+
+    res = evaluate_pretraining(model_dir, data, n_batches=batches, batch_size=batch_size, seed=seed)
+    text = _json.dumps(res, indent=2) + "\n"
+    if output:
+        with atomic_write(output) as fh:
+            fh.write(text)
+    click.echo(text, nl=False)
+
+
 # ---- finetune / evaluate (issue 4) -------------------------------------------------------
 
 
