@@ -67,6 +67,7 @@ def save_checkpoint(
     tokenizer,
     train_config: dict[str, Any],
     trainer_state: dict[str, Any] | None,
+    max_shard_mb: int | None = None,
 ) -> Path:
     """Write a model directory (+ trainer state when given) atomically; return its path."""
     directory = Path(directory)
@@ -78,7 +79,7 @@ def save_checkpoint(
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    model.save_pretrained(tmp)
+    model.save_pretrained(tmp, **({"max_shard_size": f"{int(max_shard_mb)}MB"} if max_shard_mb else {}))
     tokenizer.save_pretrained(tmp)
     (tmp / "train_config.json").write_text(json.dumps(train_config, indent=2) + "\n")
     if trainer_state is not None:

@@ -61,6 +61,7 @@ class TrainConfig:
     checkpoint_interval: int = 200           # steps; 0 = only at the end
     checkpoint_minutes: float | None = None  # also checkpoint every this many minutes
     keep_checkpoints: int = 3                # newest N checkpoint-STEP dirs kept (0 = all)
+    max_shard_mb: int | None = None          # split model.safetensors into shards of at most this many MB
 
     def __post_init__(self) -> None:
         problems = []

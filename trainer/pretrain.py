@@ -189,7 +189,7 @@ def pretrain(
         }
         name = "final" if final else f"checkpoint-{step}"
         save_checkpoint(run_dir / name, model=raw_model, tokenizer=tokenizer, train_config=cfg.to_dict(),
-                        trainer_state=trainer_state)
+                        trainer_state=trainer_state, max_shard_mb=cfg.max_shard_mb)
         if not final:
             prune_checkpoints(run_dir, cfg.keep_checkpoints)
         if (run_dir / "loss_curve.csv").exists():
