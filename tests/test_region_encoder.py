@@ -46,3 +46,24 @@ def test_build_region_encoder_explicit_arguments():
     with pytest.raises(ValueError):
         build_region_encoder("resnet", embed_dim=12, depths=(1,), num_heads=(1,), window_size=4,
                              patch_size=4, image_size=16)
+
+
+def test_region_input_standardisation_saved_and_applied(tmp_path):
+    """Per-TF (x - mean) / std from the config is applied before the encoder and survives save/load."""
+    import torch
+
+    from genebert_tool.model import GeneBertForPreTraining, named_config
+
+    mean, std = [1.0, 2, 3, 4, 5], [1.0, 1, 2, 2, 3]
+    m = GeneBertForPreTraining(named_config("tiny", n_tfs=5, region_input_mean=mean, region_input_std=std)).eval()
+    raw = GeneBertForPreTraining(named_config("tiny", n_tfs=5)).eval()
+    raw.genebert.region_encoder.backbone.load_state_dict(m.genebert.region_encoder.backbone.state_dict())
+    x = torch.randn(2, 10, 5) * 3 + 2
+    with torch.no_grad():
+        a = m.genebert.region_encoder(x)
+        b = raw.genebert.region_encoder((x - torch.tensor(mean)) / torch.tensor(std))
+    torch.testing.assert_close(a, b)
+    m.save_pretrained(tmp_path)
+    m2 = GeneBertForPreTraining.from_pretrained(tmp_path, use_safetensors=True).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(m2.genebert.region_encoder(x), a)

@@ -55,6 +55,9 @@ def build_model(cfg: TrainConfig, corpus: Corpus, max_len: int):
         for key in ("use_mgm", "use_ngsp", "use_srm", "lambda_srm"):
             setattr(model.config, key, fields[key])
         return model
+    motifs = corpus.array_all("motifs").astype("float32").reshape(-1, int(idx["n_tfs"]))
+    fields["region_input_mean"] = [round(float(v), 4) for v in motifs.mean(0)]
+    fields["region_input_std"] = [round(float(v), 4) for v in motifs.std(0)]
     merged = {**fields, **cfg.model_overrides}
     if "max_position_embeddings" in merged and "max_seq_len" not in merged:
         merged["max_seq_len"] = merged["max_position_embeddings"]  # task inputs may use all positions

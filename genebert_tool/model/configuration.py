@@ -103,6 +103,11 @@ class GeneBertConfig(PretrainedConfig):
     region_num_heads: list[int] = field(default_factory=lambda: [3, 6])
     region_window_size: int = 4
     region_drop_path_rate: float = 0.0
+    # per-TF standardisation of the motif matrix before the encoder: (x - mean) / std per column, stats of
+    # the pre-training corpus (each motif's max log-odds has its own offset and spread; without it the
+    # between-sample signal is a small ripple on fixed column offsets and the encoder collapses). None: raw.
+    region_input_mean: list[float] | None = None
+    region_input_std: list[float] | None = None
     # pre-training objectives
     projection_dim: int = 128
     init_temperature: float = 0.07

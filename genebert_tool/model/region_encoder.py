@@ -80,6 +80,13 @@ class RegionEncoder(nn.Module):
             in_chans=1,
             drop_path_rate=config.region_drop_path_rate,
         )
+        mean, std = getattr(config, "region_input_mean", None), getattr(config, "region_input_std", None)
+        self.standardise = mean is not None and std is not None
+        if self.standardise:
+            if len(mean) != self.n_tfs or len(std) != self.n_tfs:
+                raise ValueError(f"region_input_mean/std need {self.n_tfs} values, got {len(mean)}/{len(std)}")
+            self.register_buffer("input_mean", torch.tensor(mean, dtype=torch.float32))
+            self.register_buffer("input_std", torch.tensor(std, dtype=torch.float32).clamp_min(1e-3))
         self.num_features = int(self.backbone.num_features)
 
     def to_image(self, region_matrix: torch.Tensor) -> torch.Tensor:
@@ -97,5 +104,7 @@ class RegionEncoder(nn.Module):
 
     def forward(self, region_matrix: torch.Tensor) -> torch.Tensor:
         """``(batch, n_regions, n_tfs)`` -> ``(batch, num_features)``."""
+        if self.standardise:
+            region_matrix = (region_matrix.float() - self.input_mean) / self.input_std
         image = self.to_image(region_matrix).to(self.backbone.patch_embed.proj.weight.dtype)
         return self.backbone(image)
