@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from genebert_tool.errors import InputError
-from trainer.finetune import FINETUNE_CONFIG_FILE, SPLIT_FILE, FinetuneConfig, finetune
+from trainer.finetune import FinetuneConfig, finetune
+from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE
 from trainer.metrics import OneClassPredictionError
 
 __all__ = ["Ablation", "AblationPlan", "architecture_overrides", "plan_ablations", "run_ablations"]

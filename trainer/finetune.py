@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import os
-import random
 import sys
 import time
 from collections.abc import Sequence
@@ -41,6 +40,8 @@ from genebert_tool.errors import GeneBertError, InputError
 from genebert_tool.labels import SPLICE_LABELS
 from trainer.datasets import DataSettings, TaskData, center_crop, load_finetune_data
 from trainer.metrics import IGNORE_INDEX, TASKS, compute_metrics, compute_multitask_metrics
+from trainer.optim import build_optimizer, lr_at, set_seed
+from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write_json
 
 __all__ = [
     "FinetuneConfig",
@@ -52,8 +53,6 @@ __all__ = [
 ]
 
 SPLICE_LABEL_NAMES = list(SPLICE_LABELS)
-FINETUNE_CONFIG_FILE = "finetune_config.json"
-SPLIT_FILE = "split.json"
 
 
 @dataclass
@@ -138,15 +137,6 @@ class FinetuneConfig:
 
     def data_settings(self) -> DataSettings:
         return DataSettings(self.seed, self.dev_fraction, self.test_fraction, self.max_positives, self.max_dev_positives)
-
-
-# ------------------------------------------------------------------ shared with evaluate
-def set_seed(seed: int) -> None:
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def region_matrices(
@@ -303,46 +293,6 @@ def _head_overrides(overrides: dict | None) -> dict:
     return overrides
 
 
-def _lr_at(step: int, total: int, cfg: FinetuneConfig) -> float:
-    """Linear warmup, then cosine decay to ``min_lr_ratio * lr`` at ``total``."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def build_optimizer(model, cfg: FinetuneConfig):
-    """AdamW with weight decay on matrices only (biases, LayerNorm and other norm weights excluded);
-    the one rule for every fine-tuning loop."""
-    import torch
-
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        (no_decay if p.ndim < 2 or "norm" in name.lower() else decay).append(p)
-    return torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
-    )
-
-
-def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
-    os.replace(tmp, path)
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj)}")
-
-
-def _log(handle, record: dict) -> None:
-    handle.write(json.dumps(record, default=_json_default) + "\n")
-    handle.flush()
-
-
 # ------------------------------------------------------------------ the loop
 def finetune(
     cfg: FinetuneConfig,
@@ -442,7 +392,7 @@ def finetune(
     show = progress if progress is not None else sys.stderr.isatty()
     bar = tqdm(total=total_steps, disable=not show, desc=f"finetune {cfg.task}", file=sys.stderr)
     with open(out / "train_log.jsonl", "w") as log:
-        _log(log, {"event": "start", "n_train": n, "n_dev": len(dev), "total_steps": total_steps, "max_len": max_len,
+        log_event(log, {"event": "start", "n_train": n, "n_dev": len(dev), "total_steps": total_steps, "max_len": max_len,
                    "train": train.description, "dev": dev.description, "base": cfg.base, "modality": cfg.modality})
         perm = torch.randperm(n, generator=gen)
         cursor = 0
@@ -450,7 +400,7 @@ def finetune(
         step = 0
         while step < total_steps:
             # lr for this step (warmup + cosine); set on every group
-            lr = _lr_at(step, total_steps, cfg)
+            lr = lr_at(step, total_steps, cfg)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             # next batch from a seeded permutation; reshuffle at each epoch end
@@ -489,7 +439,7 @@ def finetune(
                     bad_evals = 0
                 else:
                     bad_evals += 1
-                _log(log, {"event": "eval", "step": step, "epoch": step / steps_per_epoch, "lr": lr, "train_loss": running,
+                log_event(log, {"event": "eval", "step": step, "epoch": step / steps_per_epoch, "lr": lr, "train_loss": running,
                            key: score, "accuracy": metrics["accuracy"], "auc": metrics["auc"], "mcc": metrics["mcc"],
                            "improved": improved, "elapsed_s": time.monotonic() - t0})
                 bar.set_postfix(loss=f"{running:.3f}", **{key: f"{score:.3f}"})
@@ -500,12 +450,12 @@ def finetune(
                 stop_reason = f"time budget {cfg.time_budget_s:.0f} s reached"
                 break
             if step % 50 == 0:
-                _log(log, {"event": "train", "step": step, "lr": lr, "train_loss": running, "elapsed_s": time.monotonic() - t0})
+                log_event(log, {"event": "train", "step": step, "lr": lr, "train_loss": running, "elapsed_s": time.monotonic() - t0})
         bar.close()
         # -- the selected model must not be a one-class predictor (raises; nothing saved)
         model.load_state_dict(best["state"])
         final = summarise_metrics(cfg.task, dev.labels, best["probs"], label_names, allow_one_class=False)
-        _log(log, {"event": "done", "best_step": best["step"], key: final[key], "stop": stop_reason, "elapsed_s": time.monotonic() - t0})
+        log_event(log, {"event": "done", "best_step": best["step"], key: final[key], "stop": stop_reason, "elapsed_s": time.monotonic() - t0})
 
     model.config.model_name = cfg.model_name or out.name
     model.save_pretrained(str(out), safe_serialization=True)
@@ -513,8 +463,8 @@ def finetune(
     for name in ("model.safetensors", "config.json"):  # transformers may write 0600; shipped files are world-readable
         if (out / name).exists():
             os.chmod(out / name, 0o644)
-    _write_json(out / FINETUNE_CONFIG_FILE, dataclasses.asdict(cfg))
-    _write_json(out / SPLIT_FILE, split_record)
+    write_json(out / FINETUNE_CONFIG_FILE, dataclasses.asdict(cfg))
+    write_json(out / SPLIT_FILE, split_record)
     summary = {
         "task": cfg.task,
         "model_dir": str(out),
@@ -531,7 +481,7 @@ def finetune(
         "dev": dev.description,
         "dev_metrics": final,
     }
-    _write_json(out / "dev_metrics.json", summary)
+    write_json(out / "dev_metrics.json", summary)
     from genebert_tool.pretrained import write_checksums
 
     write_checksums(out)  # annotate verifies a model directory against its SHA256SUMS

@@ -154,8 +154,8 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
     from genebert_tool.inference.splice import score_windows
     from genebert_tool.model.configuration import named_config
     from genebert_tool.model.token_classification import GeneBertForTokenClassification
-    from trainer.finetune import (FINETUNE_CONFIG_FILE, SPLIT_FILE, _log, _lr_at, _write_json, build_optimizer,
-                                  set_seed)
+    from trainer.optim import build_optimizer, lr_at, set_seed
+    from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -203,11 +203,11 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
     bar = tqdm(total=total, disable=not (progress if progress is not None else sys.stderr.isatty()),
                desc="finetune splice (per base)", file=sys.stderr)
     with open(out / "train_log.jsonl", "w") as log:
-        _log(log, {"event": "start", "n_train": n, "n_dev": len(dev["seqs"]), "total_steps": total, "max_len": max_len,
+        log_event(log, {"event": "start", "n_train": n, "n_dev": len(dev["seqs"]), "total_steps": total, "max_len": max_len,
                    "counts": {p: split_record[f"{p}_counts"] for p in ("train", "dev")}})
         perm, cursor, running, step = torch.randperm(n, generator=gen), 0, 0.0, 0
         while step < total:
-            lr = _lr_at(step, total, cfg)
+            lr = lr_at(step, total, cfg)
             for g in opt.param_groups:
                 g["lr"] = lr
             if cursor >= n:
@@ -233,7 +233,7 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
                     bad = 0
                 else:
                     bad += 1
-                _log(log, {"event": "eval", "step": step, "lr": lr, "train_loss": running, **m, "improved": improved,
+                log_event(log, {"event": "eval", "step": step, "lr": lr, "train_loss": running, **m, "improved": improved,
                            "elapsed_s": time.monotonic() - t0})
                 if bad >= cfg.patience:
                     stop = f"early stop: no dev pr_auc improvement in {cfg.patience} evaluations"
@@ -242,23 +242,23 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
                 stop = f"time budget {cfg.time_budget_s:.0f} s reached"
                 break
             if step % 50 == 0:
-                _log(log, {"event": "train", "step": step, "lr": lr, "train_loss": running,
+                log_event(log, {"event": "train", "step": step, "lr": lr, "train_loss": running,
                            "elapsed_s": time.monotonic() - t0})
         bar.close()
         model.load_state_dict(best["state"])
-        _log(log, {"event": "done", "best_step": best["step"], "stop": stop, "elapsed_s": time.monotonic() - t0})
+        log_event(log, {"event": "done", "best_step": best["step"], "stop": stop, "elapsed_s": time.monotonic() - t0})
     model.save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(out)
     for name in ("model.safetensors", "config.json"):
         os.chmod(out / name, 0o644)
-    _write_json(out / FINETUNE_CONFIG_FILE, dataclasses.asdict(cfg))
-    _write_json(out / SPLIT_FILE, split_record)
+    write_json(out / FINETUNE_CONFIG_FILE, dataclasses.asdict(cfg))
+    write_json(out / SPLIT_FILE, split_record)
     summary = {"task": "splice", "model_dir": str(out), "selection_metric": "pr_auc", "best_step": best["step"],
                "steps_run": step, "stop_reason": stop, "elapsed_s": time.monotonic() - t0, "n_train": n,
                "n_dev": len(dev["seqs"]), "dev_metrics": {**best["metrics"], "n": len(dev["seqs"]),
                                                           "accuracy": float("nan"), "auc": float("nan"),
                                                           "mcc": float("nan")}}
-    _write_json(out / "dev_metrics.json", summary)
+    write_json(out / "dev_metrics.json", summary)
     from genebert_tool.pretrained import write_checksums
 
     write_checksums(out)

@@ -17,7 +17,6 @@ _EXPORTS = {
     "GeneBertForSequenceClassification": "modeling",
     "build_region_encoder": "region_encoder",
     "info_nce": "losses",
-    "Predictor": "predictor",
 }
 __all__ = sorted(_EXPORTS)
 
