@@ -14,6 +14,7 @@ import sys
 import click
 
 from genebert_tool import __version__
+from genebert_tool.tasks import annotate_tasks, task_names
 
 
 def _silence_stdout() -> None:
@@ -291,7 +292,7 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 
 
 @main.command("finetune")
-@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "risk"]), required=True,
+@click.option("--task", type=click.Choice([*task_names(), "risk"]), required=True,
               help="Task head to train; risk = a variant classifier on the task models' ALT-REF deltas.")
 @click.option("--train", "train_files", multiple=True, metavar="FILE",
               help="Training file (repeatable; quoted globs allowed; not needed with a config whose 'genome' "
@@ -398,7 +399,7 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 
 @main.command("evaluate")
 @click.option("--model", "model", required=True, metavar="MODEL", help="Task model directory or registered name.")
-@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice"]), required=True)
+@click.option("--task", type=click.Choice(task_names()), required=True)
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
               help="Labelled file(s) (repeatable; quoted globs allowed): GUE .csv, DeepBind .seq.gz, UCI splice.data.")
 @click.option("--scan", is_flag=True,
@@ -521,7 +522,7 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("-o", "--output", required=True, metavar="PREFIX",
               help="Output prefix: PREFIX.bed / PREFIX.tsv / PREFIX.vcf.gz, PREFIX.<output>.bw, "
                    "PREFIX.rejected.tsv. '-' writes a VCF to stdout (VCF input only).")
-@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "risk", "all"]), default="all",
+@click.option("--task", type=click.Choice(annotate_tasks()), default="all",
               show_default=True, help="What to score; risk = variant effect over all three models (VCF).")
 @click.option("--model", "models", multiple=True, metavar="NAME|DIR",
               help="Model name (pretrained/manifest.json) or directory; repeatable with --task all/risk. "
@@ -632,7 +633,7 @@ def _risk_model_for(task: str, risk_model: str | None) -> str | None:
 @click.option("--genome", required=True, type=str, help="Reference FASTA (plain, bgzip, gzip).")
 @click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
               help="Real coordinate of the first base of a FASTA record; repeatable.")
-@click.option("--task", type=click.Choice(["promoter", "tfbs", "splice", "all"]), default="all", show_default=True)
+@click.option("--task", type=click.Choice([*task_names(), "all"]), default="all", show_default=True)
 @click.option("--model", "models", multiple=True, metavar="NAME|DIR", help="Model name or directory; repeatable.")
 @click.option("--tf", "tfs", multiple=True, metavar="NAME", help="Only these TFBS outputs (repeatable or comma-separated).")
 @click.option("--splice-distance", type=int, default=0, show_default=True, metavar="D",

@@ -23,6 +23,7 @@ import shutil
 from pathlib import Path
 
 from genebert_tool.errors import ModelError
+from genebert_tool.tasks import get_task, task_names
 
 __all__ = [
     "MANIFEST_FILE",
@@ -41,8 +42,8 @@ __all__ = [
 CHECKSUM_FILE = "SHA256SUMS"
 
 MANIFEST_FILE = "manifest.json"
-DEFAULT_MODELS = {"promoter": "genebert-promoter", "tfbs": "genebert-tfbs", "splice": "genebert-splice",
-                  "backbone": "genebert-tiny"}
+# the shipped model of every task (genebert_tool.tasks) and the shipped pre-training backbone
+DEFAULT_MODELS = {**{name: get_task(name).default_model for name in task_names()}, "backbone": "genebert-tiny"}
 _CHUNK = 1 << 20
 
 

@@ -21,17 +21,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from scipy import sparse
 
+from genebert_tool.tasks import get_task
 from trainer.cnn import CnnBaseline, dev_split
 
 if TYPE_CHECKING:
     from genebert_tool.motifs.jaspar import MotifSet
 
-TASKS = ("tfbs", "promoter", "splice")
-BASELINES_BY_TASK: dict[str, tuple[str, ...]] = {
-    "tfbs": ("cnn", "kmer_lr", "best_pwm"),
-    "promoter": ("cnn", "kmer_lr"),
-    "splice": ("cnn", "kmer_lr"),
-}
 
 
 class _Labelled(Protocol):  # genebert_tool.genome.sequences.LabelledSequence
@@ -236,9 +231,7 @@ def score_predictions(y_true: Sequence[int], proba: np.ndarray, *, task: str) ->
 def make_baseline(name: str, task: str, *, seed: int = 0, motifs: Any = None,
                   cnn_options: dict[str, Any] | None = None) -> Any:
     """A fresh, unfitted baseline ``name`` configured for ``task``."""
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
-    strand_symmetric = task == "tfbs"  # promoters and splice sites have a fixed orientation
+    strand_symmetric = get_task(task).strand_symmetric  # promoters and splice sites have a fixed orientation
     if name == "cnn":
         # TF sites can sit anywhere on either strand: global pooling over both strands (DeepBind).
         # Splice sites and core promoters are anchored at the window centre on the + strand:
@@ -272,7 +265,7 @@ def fit_baselines(task: str, train: Sequence[_Labelled], test: Sequence[_Labelle
     """Fit every baseline for ``task`` (or those in ``names``) on ``train``, score ``test``."""
     import time
 
-    names = tuple(names) if names is not None else BASELINES_BY_TASK[task]
+    names = tuple(names) if names is not None else get_task(task).baselines
     train_seqs = [r.sequence for r in train]
     train_y = np.array([r.label for r in train], dtype=np.int64)
     test_seqs = [r.sequence for r in test]

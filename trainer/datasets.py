@@ -45,15 +45,15 @@ import numpy as np
 from genebert_tool.datadir import data_dir
 from genebert_tool.errors import InputError
 from genebert_tool.genome.sequences import (
-    SPLICE_LABELS,
     LabelledSequence,
     read_deepbind,
     read_dnabert_tsv,
     read_gue_csv,
     read_uci_splice,
 )
+from genebert_tool.tasks import get_task, task_names
 from trainer.genome_split import TEST_REGION, test_region_rows
-from trainer.metrics import IGNORE_INDEX, TASKS
+from trainer.metrics import IGNORE_INDEX
 from trainer.shuffle import dinucleotide_shuffle
 
 __all__ = [
@@ -88,7 +88,7 @@ class TaskData:
     ``labels`` is int64 (n,) for single-output tasks (binary 0/1, or splice 0/1/2) and
     (n, n_outputs) for multi-task TFBS, with ``-100`` where an example is unlabelled for an output.
     ``output_names``: binary -> one name (the positive class, e.g. ``"promoter"`` or
-    ``"CTCFL_K562"``); splice -> ``SPLICE_LABELS``; multi-task -> one name per experiment.
+    ``"CTCFL_K562"``); single-label tasks (splice) -> ``TaskSpec.labels``; multi-task -> one name per experiment.
     ``dropped``: hidden-test-region rows left out of this data set, per shared file (relative to the
     data dir): ``{"rows": n, "table_rows": n in the table, "reasons": {reason: n}, "lines": [...]}``
     (``lines``: their 1-based source lines).
@@ -105,8 +105,8 @@ class TaskData:
     dropped: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"unknown task {self.task!r}; expected one of {', '.join(TASKS)}")
+        if self.task not in task_names():
+            raise ValueError(f"unknown task {self.task!r}; expected one of {', '.join(task_names())}")
         self.labels = np.asarray(self.labels, dtype=np.int64)
         if len(self.labels) != len(self.sequences):
             raise ValueError(f"{len(self.sequences)} sequences but {len(self.labels)} labels")
@@ -365,11 +365,9 @@ def _from_records(task: str, records: Sequence[LabelledSequence], output_names: 
 
 # ------------------------------------------------------------------ plain labelled files
 def _default_output_names(task: str, path: str | Path) -> list[str]:
-    if task == "splice":
-        return list(SPLICE_LABELS)
-    if task == "tfbs" and is_deepbind(path):
+    if task == "tfbs" and is_deepbind(path):  # one output per DeepBind experiment
         return [deepbind_output_name(path)]
-    return [task]
+    return list(get_task(task).labels)
 
 
 def load_labelled(task: str, path: str | Path) -> TaskData:
@@ -419,7 +417,7 @@ def _load_all_rows(task: str, path: str | Path) -> tuple[TaskData, np.ndarray, H
             ]
     else:
         raise InputError("cannot tell the format from the name (expected .csv, .seq, .tsv or .data, optionally .gz)", path=str(path))
-    n_classes = 3 if task == "splice" else 2
+    n_classes = get_task(task).n_classes
     bad = [r for r in records if not 0 <= r.label < n_classes]
     if bad:
         raise InputError(f"label {bad[0].label} is outside 0..{n_classes - 1} for task {task!r}", path=bad[0].source, line=bad[0].line)

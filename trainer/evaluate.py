@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import InputError, ModelError
+from genebert_tool.tasks import get_task
 from trainer.datasets import (
     TaskData,
     center_crop,
@@ -55,7 +56,6 @@ from trainer.metrics import METRIC_KEYS, compute_metrics
 __all__ = ["baseline_training_data", "evaluate_model", "published_deepbind_aucs", "write_curves", "write_report", "evaluate_predictions"]
 
 PUBLISHED_AUCS = "tfbs/deepbind_published_aucs_encode.csv"
-from genebert_tool.labels import SPLICE_LABELS as _SPLICE  # noqa: E402
 
 
 def published_deepbind_aucs(path: str | os.PathLike | None = None) -> dict[str, dict[str, float]]:
@@ -274,12 +274,13 @@ def evaluate_predictions(task: str, datasets: list[TaskData], probs: list[np.nda
 
     Returns (metrics dict, curves dict for ``write_curves``)."""
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if task == "splice":
+    spec = get_task(task)
+    if spec.single_label:  # one softmax: metrics over classes, a curve per class
         data = datasets[0]
         p = np.concatenate(probs)
         y = np.concatenate([d.labels for d in datasets])
         m = compute_metrics(y, p, task=task, allow_one_class=allow_one_class)
-        for c, name in enumerate(_SPLICE):
+        for c, name in enumerate(spec.labels):
             curves[name] = ((y == c).astype(int), p[:, c])
         m["data_description"] = data.description
         return m, curves
@@ -377,8 +378,8 @@ def evaluate_model(
         datasets = [_concat_same(datasets)]
 
     probs, cropped = _predict(predictor, datasets, batch_size)
-    if output is not None and task == "splice":
-        raise InputError("--output applies to promoter/TFBS models, not to splice")
+    if output is not None and get_task(task).single_label:
+        raise InputError(f"--output applies to models with one sigmoid per output, not to {task}")
     metrics, curves = evaluate_predictions(task, datasets, probs, predictor.output_names, output=output)
     if output is not None:
         metrics["scored_output"] = output

@@ -3,7 +3,7 @@
 Reads top to bottom like nanoGPT's ``train.py``: settings -> data -> model -> loop (lr schedule,
 periodic dev evaluation, keep the best weights, early stop, clip, step, log) -> final check -> save.
 
-Head conventions (one place, mirrored by ``Predictor``):
+Head conventions (each task's ``problem_type`` and labels come from ``genebert_tool.tasks``):
 
 * binary tasks (promoter; TFBS with one or many experiments) use ``problem_type =
   "multi_label_classification"`` with one sigmoid output per label name: ``["promoter"]``,
@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import GeneBertError, InputError
-from genebert_tool.labels import SPLICE_LABELS
+from genebert_tool.tasks import get_task, task_names
 from trainer.datasets import DataSettings, TaskData, center_crop, load_finetune_data
-from trainer.metrics import IGNORE_INDEX, TASKS, compute_metrics, compute_multitask_metrics
+from trainer.metrics import IGNORE_INDEX, compute_metrics, compute_multitask_metrics
 from trainer.optim import build_optimizer, lr_at, set_seed
 from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write_json
 
@@ -52,7 +52,6 @@ __all__ = [
     "summarise_metrics",
 ]
 
-SPLICE_LABEL_NAMES = list(SPLICE_LABELS)
 
 
 @dataclass
@@ -118,14 +117,15 @@ class FinetuneConfig:
         return cls(**data)
 
     def validate(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        if self.task not in task_names():
+            raise ValueError(f"task must be one of {', '.join(task_names())}, got {self.task!r}")
         if self.modality not in ("seq", "seq+region"):
             raise ValueError(f"modality must be 'seq' or 'seq+region', got {self.modality!r}")
         if self.selection not in (None, "mcc", "auc", "accuracy", "pr_auc"):
             raise ValueError(f"selection must be mcc, auc, accuracy or pr_auc, got {self.selection!r}")
-        if self.reverse_complement and self.task == "splice":
-            raise ValueError("reverse_complement does not apply to splice sites (donor/acceptor are strand-specific)")
+        if self.reverse_complement and not get_task(self.task).reverse_complement:
+            raise ValueError(f"reverse_complement does not apply to {self.task} (its labels are strand-specific: "
+                             "donor/acceptor swap meaning on the other strand)")
         if self.crop_bp is not None and self.crop_bp < 1:
             raise ValueError(f"crop_bp must be >= 1, got {self.crop_bp}")
         if self.batch_size < 1 or self.lr <= 0:
@@ -133,7 +133,7 @@ class FinetuneConfig:
 
     @property
     def selection_metric(self) -> str:
-        return self.selection or ("auc" if self.task == "tfbs" else "mcc")
+        return self.selection or get_task(self.task).selection_metric
 
     def data_settings(self) -> DataSettings:
         return DataSettings(self.seed, self.dev_fraction, self.test_fraction, self.max_positives, self.max_dev_positives)
@@ -209,7 +209,7 @@ def summarise_metrics(task: str, labels: np.ndarray, probs: np.ndarray, output_n
     Splice: multi-class ``compute_metrics``. The returned dict always has a top-level value for the
     selection metrics (for multi-task: the mean over outputs).
     """
-    if task == "splice":
+    if get_task(task).single_label:
         return compute_metrics(labels, probs, task=task, allow_one_class=allow_one_class)
     labels2 = labels.reshape(len(labels), -1)
     if labels2.shape[1] == 1:  # rows labelled -100 (ambiguous genome windows) are not scored
@@ -231,7 +231,8 @@ def load_task_model(model_dir: str | os.PathLike):
 
 # ------------------------------------------------------------------ model construction
 def _label_names(task: str, train: TaskData) -> list[str]:
-    return list(SPLICE_LABEL_NAMES) if task == "splice" else list(train.output_names)
+    spec = get_task(task)
+    return list(spec.labels) if spec.single_label else list(train.output_names)
 
 
 def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: int):
@@ -244,7 +245,7 @@ def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: 
         task=cfg.task,
         num_labels=len(label_names),
         label_names=label_names,
-        problem_type="single_label_classification" if cfg.task == "splice" else "multi_label_classification",
+        problem_type=get_task(cfg.task).problem_type,
         modality=cfg.modality,
         window_bp=window_bp,
         max_seq_len=max_len,

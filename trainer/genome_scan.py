@@ -33,6 +33,7 @@ import numpy as np
 
 from genebert_tool.errors import InputError
 from genebert_tool.genome.fasta import Genome
+from genebert_tool.tasks import get_task
 from trainer.metrics import IGNORE_INDEX
 
 __all__ = ["ScanRegion", "parse_regions", "tile_starts", "scan_metrics", "genome_scan"]
@@ -300,9 +301,10 @@ def _tile_baselines(task, model_dir, outputs, windows, log) -> dict[str, np.ndar
     idx = [train.output_names.index(o) for o in outputs]
     y = train.labels.reshape(len(train), -1)[:, idx]
     log(f"scan: baselines trained on the model's {len(train)} genome training windows")
-    cnn = MultiLabelCnn(seed=0, both_strands=(task == "tfbs")).fit(train.sequences, y)
+    spec = get_task(task)
+    cnn = MultiLabelCnn(seed=0, both_strands=spec.strand_symmetric).fit(train.sequences, y)
     out["cnn"] = cnn.score(windows)
-    if task == "tfbs":
+    if "best_pwm" in spec.baselines:
         pwm = BestPwmPerOutput(ft.get("jaspar_release", "JASPAR2018")).fit(train.sequences, y)
         out["best_pwm"] = pwm.score(windows)
         out["_pwm_motifs"] = [pwm.motif_of(j) for j in range(len(outputs))]

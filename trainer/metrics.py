@@ -33,11 +33,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from genebert_tool.errors import GeneBertError, InputError
+from genebert_tool.tasks import get_task
 
 __all__ = [
     "IGNORE_INDEX",
     "METRIC_KEYS",
-    "TASKS",
     "OneClassPredictionError",
     "compute_metrics",
     "compute_multitask_metrics",
@@ -45,11 +45,9 @@ __all__ = [
     "spliceai_top_k_accuracy",
 ]
 
-TASKS = ("promoter", "tfbs", "splice")
 from genebert_tool.labels import IGNORE_INDEX  # noqa: E402
 #: Keys every metrics dict has (splice adds ``top_k_accuracy`` and per-class entries).
 METRIC_KEYS = ("n", "accuracy", "precision", "recall", "f1", "auc", "pr_auc", "mcc")
-_N_CLASSES = {"promoter": 2, "tfbs": 2, "splice": 3}
 _SPLICE_SITE_CLASSES = {1: "donor", 2: "acceptor"}
 
 
@@ -91,9 +89,7 @@ def predict_labels(y_score, *, task: str) -> np.ndarray:
 
 
 def _n_classes(task: str) -> int:
-    if task not in _N_CLASSES:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    return _N_CLASSES[task]
+    return get_task(task).n_classes  # ValueError naming the registered tasks for an unknown one
 
 
 def spliceai_top_k_accuracy(y_true, y_score, *, classes: Sequence[int] = (1, 2)) -> dict[int, float]:

@@ -35,6 +35,7 @@ from trainer.genome_split import DEFAULT_SPLIT, GenomeSplit, check_allowed
 __all__ = ["SPLICE_LABEL_NAMES", "build_splice_windows", "finetune_splice_token"]
 
 from genebert_tool.labels import SPLICE_LABELS
+from genebert_tool.tasks import get_task
 
 SPLICE_LABEL_NAMES = list(SPLICE_LABELS)
 
@@ -172,7 +173,7 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
     max_len = w - k + 3
     config = named_config(cfg.model_config, **{
         "max_position_embeddings": max(512, 1 << (max_len - 1).bit_length()), **overrides,
-        "task": "splice", "label_names": list(SPLICE_LABEL_NAMES), "problem_type": "single_label_classification",
+        "task": "splice", "label_names": list(SPLICE_LABEL_NAMES), "problem_type": get_task("splice").problem_type,
         "modality": "seq", "window_bp": w, "max_seq_len": max_len, "classifier_head": "token",
         "context_bp": context_bp, "model_name": cfg.model_name, "model_version": cfg.model_version})
     if cfg.base:  # continue from a per-base model (a second stage): same architecture and window

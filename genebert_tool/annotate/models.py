@@ -23,9 +23,10 @@ import numpy as np
 
 from genebert_tool.annotate.formats import safe_track_name
 from genebert_tool.errors import InputError, ModelError
+from genebert_tool.tasks import annotate_tasks, get_task, task_names
 
-TASKS = ("promoter", "tfbs", "splice", "risk", "all")
-MODEL_TASKS = ("promoter", "tfbs", "splice")
+MODEL_TASKS = task_names()  # one model each
+TASKS = annotate_tasks()  # + the run modes risk and all (genebert_tool.tasks.RUN_MODES)
 BACKGROUND_LABELS = frozenset(
     {"neither", "negative", "non_promoter", "nonpromoter", "non-promoter", "not_promoter", "background",
      "none", "not_bound", "unbound", "no", "0", "false", "other"}
@@ -79,13 +80,11 @@ class ScoringModel:
 
 
 def default_models(task: str) -> list[str]:
-    """The shipped model names a task uses by default (``all`` and ``risk``: all three)."""
-    from genebert_tool.pretrained import DEFAULT_MODELS
-
+    """The shipped model names a task uses by default (``TaskSpec.default_model``; ``all`` and ``risk``: every task's)."""
     if task in MODEL_TASKS:
-        return [DEFAULT_MODELS[task]]
+        return [get_task(task).default_model]
     if task in ("all", "risk"):
-        return [DEFAULT_MODELS[t] for t in MODEL_TASKS]
+        return [get_task(t).default_model for t in MODEL_TASKS]
     raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
 
 

@@ -15,13 +15,14 @@ from typing import Any
 
 from transformers import PretrainedConfig
 
+from genebert_tool.tasks import task_names
+
 __all__ = ["GeneBertConfig", "named_config", "NAMED_CONFIGS", "region_input_size"]
 
 REGION_ENCODERS = ("swin", "vit", "deit")
 REGION_INPUTS = ("resize", "native")
 MODALITIES = ("seq", "seq+region")
 POOLINGS = ("cls", "mean")
-TASKS = (None, "promoter", "tfbs", "splice")
 PROBLEM_TYPES = (None, "single_label_classification", "multi_label_classification")
 N_SPECIAL_TOKENS = 5
 _MATRIX_COLUMN = re.compile(r"^([A-Z]{2}\d{4}\.\d+)_.*$")
@@ -190,8 +191,8 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"classifier_head must be 'sequence' or 'token', got {self.classifier_head!r}")
         if self.context_bp < 0 or (self.window_bp and 2 * self.context_bp >= self.window_bp):
             raise ValueError(f"context_bp={self.context_bp} leaves no scored base in window_bp={self.window_bp}")
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.task is not None and self.task not in task_names():  # None = a pre-training backbone
+            raise ValueError(f"task must be None or one of {task_names()}, got {self.task!r}")
         if self.problem_type not in PROBLEM_TYPES:
             raise ValueError(f"problem_type must be one of {PROBLEM_TYPES}, got {self.problem_type!r}")
         if len(self.region_depths) != len(self.region_num_heads):
