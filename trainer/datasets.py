@@ -61,7 +61,6 @@ __all__ = [
     "HiddenRows",
     "TEST_REGION_TABLE",
     "TaskData",
-    "center_crop",
     "deepbind_experiment",
     "deepbind_output_name",
     "deepbind_with_negatives",
@@ -674,24 +673,6 @@ def _split_file(
     tr_i, dv_i = (keep(k, v) for k, v in zip(("train", "dev"), split_stratified(full.labels, seed=s.seed, fractions=fr)))
     return (tr_i, dv_i, {"kind": "stratified_train_dev", "fractions": list(fr), "lines": {"dev": [full.lines[i] for i in dv_i]}},
             dropped)
-
-
-def center_crop(sequences: Sequence[str], window: int) -> list[str]:
-    """Centre ``window`` bases of every sequence longer than ``window`` (others unchanged).
-
-    Why: task models are trained on anchored windows (UCI splice: site at the centre of 60 bp;
-    GUE splice: at the centre of 400 bp), so a longer input is cut around its centre, not at its
-    3' end. For an odd excess the extra base is dropped on the right: start = (len - window) // 2.
-    """
-    if not window:
-        return list(sequences)
-    out = []
-    for s in sequences:
-        if len(s) > window:
-            start = (len(s) - window) // 2
-            s = s[start : start + window]
-        out.append(s)
-    return out
 
 
 def file_split_record(split_record: dict | None, path: str | Path) -> dict | None:

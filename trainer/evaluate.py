@@ -37,10 +37,10 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import InputError, ModelError
+from genebert_tool.genome.windows import centre_crop_all
 from genebert_tool.tasks import get_task
 from trainer.datasets import (
     TaskData,
-    center_crop,
     deepbind_experiment,
     deepbind_output_name,
     deepbind_with_negatives,
@@ -452,7 +452,7 @@ def _predict(predictor, datasets: list[TaskData], batch_size: int) -> tuple[list
     whether any input was longer than the window (and so centre-cropped)."""
     window = int(predictor.window_bp or 0)
     cropped = any(len(x) > window for d in datasets for x in d.sequences) if window else False
-    return [predictor.predict(center_crop(d.sequences, window), batch_size=batch_size) for d in datasets], cropped
+    return [predictor.predict(centre_crop_all(d.sequences, window), batch_size=batch_size) for d in datasets], cropped
 
 
 # ------------------------------------------------------------------ baselines on the same split

@@ -38,7 +38,8 @@ import numpy as np
 
 from genebert_tool.errors import GeneBertError, InputError
 from genebert_tool.tasks import get_task, task_names
-from trainer.datasets import DataSettings, TaskData, center_crop, load_finetune_data
+from genebert_tool.genome.windows import centre_crop_all
+from trainer.datasets import DataSettings, TaskData, load_finetune_data
 from trainer.metrics import IGNORE_INDEX, compute_metrics, compute_multitask_metrics
 from trainer.optim import build_optimizer, lr_at, set_seed
 from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write_json
@@ -339,8 +340,8 @@ def finetune(
         train, dev, split_record = load_finetune_data(cfg.task, [str(p) for p in train_files],
                                                       [str(p) for p in dev_files], cfg.data_settings())
     if cfg.crop_bp:
-        train.sequences = center_crop(train.sequences, cfg.crop_bp)
-        dev.sequences = center_crop(dev.sequences, cfg.crop_bp)
+        train.sequences = centre_crop_all(train.sequences, cfg.crop_bp)
+        dev.sequences = centre_crop_all(dev.sequences, cfg.crop_bp)
         split_record["crop_bp"] = cfg.crop_bp
     window_bp = max(len(s) for s in train.sequences)
     model_k = (cfg.model_overrides or {}).get("kmer", 6)

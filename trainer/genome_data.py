@@ -37,6 +37,7 @@ from genebert_tool.genome.annotation import read_summits, read_tss
 from genebert_tool.genome.bed import parse_bed_line
 from genebert_tool.genome.io import iter_lines
 from genebert_tool.genome.fasta import Genome
+from genebert_tool.genome.windows import centred_window
 from trainer.datasets import TaskData
 from trainer.genome_split import DEFAULT_SPLIT, GenomeSplit, Interval, check_allowed
 from trainer.metrics import IGNORE_INDEX
@@ -138,10 +139,9 @@ class GenomeParts:
         return [iv for iv in getattr(self.split, part) if iv in self.seq]
 
     def window(self, iv: Interval, centre: int, width: int) -> str | None:
-        """Bases of the window centred on ``centre`` (same rule as ``annotate``: ``[c - w//2, c - w//2 + w)``),
-        or None when it leaves the interval."""
-        lo = centre - width // 2
-        hi = lo + width
+        """Bases of the window centred on ``centre`` (``genome.windows``, annotate's rule for the 1-bp
+        row ``[c, c+1)``: ``[c - w//2, c - w//2 + w)``), or None when it leaves the interval."""
+        lo, hi = centred_window(centre, centre + 1, width)
         if lo < iv.start or hi > iv.start + len(self.seq[iv]):
             return None
         return self.seq[iv][lo - iv.start : hi - iv.start]
@@ -163,8 +163,7 @@ class GenomeParts:
 
 def _part_of_site(parts: GenomeParts, part: str, chrom: str, pos: int, width: int) -> Interval | None:
     for iv in parts.intervals(part):
-        lo = pos - width // 2
-        if iv.contains(chrom, lo, lo + width):
+        if iv.contains(chrom, *centred_window(pos, pos + 1, width)):
             return iv
     return None
 
@@ -259,7 +258,7 @@ def _part_examples(task: str, part: str, parts: GenomeParts, sites: list[dict[st
         order = rng.permutation(len(cand))[: int(s.n_hard * scale)]
         picked += [(*cand[i], "hard") for i in order]
     for iv, c, _, _ in picked:
-        check_allowed(iv.chrom, c - w // 2, c - w // 2 + w)
+        check_allowed(iv.chrom, *centred_window(c, c + 1, w))
     chroms = [p[0].chrom for p in picked]
     centres = np.array([p[1] for p in picked], dtype=np.int64)
     labels = np.stack([_label(es, chroms, centres, s) for es in sites], axis=1)
@@ -267,7 +266,7 @@ def _part_examples(task: str, part: str, parts: GenomeParts, sites: list[dict[st
     counts = {k: kinds.count(k) for k in ("site", "random", "gc", "hard")}
     counts["truth_sites_in_part"] = n_sites
     counts["positive_labels"] = int((labels == 1).sum())
-    names_out = [f"{p[0].chrom}:{p[1] - w // 2}-{p[1] - w // 2 + w}|{p[3]}" for p in picked]
+    names_out = [f"{p[0].chrom}:{'-'.join(map(str, centred_window(p[1], p[1] + 1, w)))}|{p[3]}" for p in picked]
     return [p[2] for p in picked], labels, names_out, counts
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from genebert_tool.errors import InputError
 from genebert_tool.genome.fasta import Genome
+from genebert_tool.genome.windows import centred_window
 from genebert_tool.tasks import get_task
 from trainer.metrics import IGNORE_INDEX
 
@@ -151,9 +152,8 @@ def _tiles(regions, genomes: Genomes, tile: int, step: int, window: int, max_n: 
     chroms, starts, windows, skipped = [], [], [], 0
     for region in regions:
         for s in tile_starts(region, tile, step):
-            c = int(s) + tile // 2
-            lo = c - window // 2
-            seq = genomes.fetch(region.chrom, lo, lo + window)
+            lo, hi = centred_window(int(s), int(s) + tile, window)  # annotate's window for this tile
+            seq = genomes.fetch(region.chrom, lo, hi)
             inside = int(s) - lo  # where the tile starts inside the model window
             tile_seq = seq[inside : inside + tile] if 0 <= inside and inside + tile <= window else \
                 genomes.fetch(region.chrom, int(s), int(s) + tile)

@@ -29,6 +29,7 @@ import numpy as np
 from genebert_tool.errors import InputError
 from genebert_tool.genome.annotation import read_transcripts, splice_sites
 from genebert_tool.genome.sequences import reverse_complement
+from genebert_tool.genome.windows import centred_window
 from trainer.genome_data import GenomeDataSettings, GenomeParts, _expand
 from trainer.genome_split import DEFAULT_SPLIT, GenomeSplit, check_allowed
 
@@ -114,7 +115,7 @@ def build_splice_windows(settings: GenomeDataSettings, *, context_bp: int, seed:
         for t in transcripts:
             spans.setdefault(t.chrom, []).append((t.start, t.end))
         for _iv, c, _seq in parts.random_centres(part, int(n_intergenic * scale), w, rng, 0.05):
-            lo = c - w // 2
+            lo, _ = centred_window(c, c + 1, w)
             if any(a0 < lo + w and lo < a1 for a0, a1 in spans.get(_iv.chrom, [])):
                 continue
             strand = "+" if rng.random() < 0.5 else "-"

@@ -43,7 +43,8 @@ from genebert_tool.annotate.options import (
 )
 from genebert_tool.annotate.restrict import Restriction
 from genebert_tool.annotate.tracks import TrackSpool
-from genebert_tool.annotate.windows import iter_tiles, reverse_complement, slice_padded, stranded_window
+from genebert_tool.annotate.windows import iter_tiles, reverse_complement, slice_padded
+from genebert_tool.genome.windows import stranded_window
 from genebert_tool.errors import InputError, ModelError
 from genebert_tool.formats import schema
 from genebert_tool.genome.intervals import RejectLog

@@ -3,9 +3,9 @@
 Conventions (0-based half-open everywhere):
 
 * **Centred window.** An interval ``[a, b)`` is scored with the ``L``-bp window
-  ``[m - L//2, m - L//2 + L)`` where ``m = (a + b) // 2``. A 1-bp interval ``[p, p+1)`` therefore
-  puts position ``p`` at index ``L//2`` of the window; an interval of exactly ``L`` bp is its own
-  window. Windows past a sequence end are padded with ``N`` (the tokenizer maps N k-mers to UNK).
+  ``[m - L//2, m - L//2 + L)`` where ``m = (a + b) // 2`` -- the one rule of
+  ``genebert_tool.genome.windows``, shared with training. Windows past a sequence end are padded
+  with ``N`` (the tokenizer maps N k-mers to UNK).
 * **Tiles.** ``--tile W --step S`` cuts ``[a, b)`` into ``[a + i*S, a + i*S + W)`` while the tile fits;
   when ``(b - a - W)`` is not a multiple of ``S`` one last tile ``[b - W, b)`` is added so the
   whole region is covered. A region shorter than ``W`` gives one tile, the region itself.
@@ -17,36 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from genebert_tool.genome.sequences import reverse_complement  # re-exported: annotate code imports it from here
+from genebert_tool.genome.windows import centred_window, stranded_window  # re-exported, as above
 
 Fetch = Callable[[str, int, int], str]
 """``fetch(chrom, start, end) -> str``: upper-case sequence, N-padded outside the contig."""
-
-
-def centred_window(start: int, end: int, length: int) -> tuple[int, int]:
-    """The ``length``-bp window centred on ``[start, end)`` (see module docstring)."""
-    if length <= 0:
-        raise ValueError(f"window length must be positive, got {length}")
-    mid = (start + end) // 2
-    lo = mid - length // 2
-    return lo, lo + length
-
-
-
-
-def stranded_window(start: int, end: int, length: int, strand: str = "+") -> tuple[int, int]:
-    """The genome interval of the window centred on ``[start, end)`` as read on ``strand``.
-
-    ``+``/``.``: :func:`centred_window`. ``-``: the window whose *reverse complement* is centred the
-    same way in transcript orientation (for ``[p, p+1)``, base p lands at index ``length//2`` of the
-    reverse-complemented window), i.e. ``[lo, lo + length)`` with
-    ``lo = end - (end - start)//2 + length//2 - length``. The caller reverse-complements the sequence.
-    """
-    if strand != "-":
-        return centred_window(start, end, length)
-    if length <= 0:
-        raise ValueError(f"window length must be positive, got {length}")
-    lo = end - (end - start) // 2 + length // 2 - length
-    return lo, lo + length
 
 
 def slice_padded(sequence: str, start: int, end: int) -> str:

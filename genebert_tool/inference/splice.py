@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from genebert_tool.genome.windows import centre_fit
+
 __all__ = ["SpliceScanner", "SplicePredictor", "score_positions", "score_windows"]
 
 
@@ -140,15 +142,8 @@ class SplicePredictor(SpliceScanner):
 
     def _fit_window(self, seq: str) -> str:
         """A sequence of another length centred in (N-padded) or cut to ``window_bp`` bases, keeping
-        its centre base at the window's centre (``annotate``'s centring rule)."""
-        w = self.window_bp
-        if len(seq) == w:
-            return seq
-        if len(seq) > w:
-            lo = len(seq) // 2 - w // 2
-            return seq[lo : lo + w]
-        left = w // 2 - len(seq) // 2
-        return "N" * left + seq + "N" * (w - left - len(seq))
+        its centre base at the window's centre (``genome.windows.centre_fit``, annotate's rule)."""
+        return seq if len(seq) == self.window_bp else centre_fit(seq, self.window_bp)
 
     def score_span(self, fetch, start: int, end: int, *, strand: str = ".", batch_size: int = 32) -> np.ndarray:
         return self.score_all(fetch, start, end, strand=strand, batch_size=batch_size)
