@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from genebert_tool.datadir import data_file  # noqa: E402
 from genebert_tool.genome.fasta import Genome  # noqa: E402
-from genebert_tool.motifs.jaspar import load_motifs  # noqa: E402
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE, load_motifs  # noqa: E402
 from genebert_tool.motifs.scan import max_scores  # noqa: E402
 
 
@@ -139,7 +139,7 @@ def run_onehot_conv(regions, motifs, motif_idx):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--release", default="JASPAR2018")
+    parser.add_argument("--release", default=DEFAULT_RELEASE)
     parser.add_argument("--mb", type=float, default=1.0, help="megabases of chr2 to scan (>= 1 for the report)")
     parser.add_argument("--start", type=int, default=1_000_000, help="chr2 start (0-based)")
     parser.add_argument("--region-bp", type=int, default=500)

@@ -30,7 +30,6 @@ import math
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +42,8 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 import genebert_tool.model  # noqa: E402,F401  (torchvision shim before anything imports transformers)
 from genebert_tool.datadir import data_dir  # noqa: E402
 from genebert_tool.errors import GeneBertError  # noqa: E402
+from genebert_tool.genome.io import atomic_write  # noqa: E402
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE  # noqa: E402
 from genebert_tool.genome.sequences import (  # noqa: E402
     LabelledSequence,
     read_deepbind,
@@ -172,7 +173,7 @@ def run_deepbind(args, data: Path) -> dict:
     if "best_pwm" in args.baselines:
         from genebert_tool.motifs.jaspar import load_motifs
 
-        motifs = load_motifs("JASPAR2018")
+        motifs = load_motifs()
     rows, missing, dropped = [], [], []
     for k, stem in enumerate(stems):
         t0 = time.perf_counter()
@@ -255,7 +256,7 @@ def run_gue(args, data: Path) -> dict:
         if "best_pwm" in names and motifs is None:
             from genebert_tool.motifs.jaspar import load_motifs
 
-            motifs = load_motifs("JASPAR2018")
+            motifs = load_motifs()
         results = fit_baselines(task, train, dev, seed=args.seed, motifs=motifs, names=names,
                                 cnn_options={"epochs": args.epochs})
         row = {"task": name, "n_train": len(train), "n_train_available": len(train_all), "n_dev": len(dev)}
@@ -460,7 +461,7 @@ def render_markdown(report: dict) -> str:
             "Notes: (1) the `_B` negatives are dinucleotide shuffles of bound sequences, and so are our training "
             "negatives; k-mer statistics beyond dinucleotides therefore separate the classes partly by the "
             "shuffle signature rather than by binding specificity, which is how a k-mer model can score above "
-            "the published DeepBind AUC. (2) best PWM = the one JASPAR2018 CORE vertebrate motif (of "
+            f"the published DeepBind AUC. (2) best PWM = the one {DEFAULT_RELEASE} CORE vertebrate motif (of "
             f"{d.get('n_motifs', 579)}) with the highest AUC on the training data, max log-odds over both strands. "
             "(3) DeepBind was trained on all `_AC` rows with its own calibration; ours used the cap above.",
         ]
@@ -515,19 +516,9 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _atomic_path(path: Path):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report should be readable like any file
-    return tmp
-
-
 def write_text(path: Path, text: str) -> None:
-    tmp = _atomic_path(path)
-    Path(tmp).write_text(text)
-    os.replace(tmp, path)
+    with atomic_write(path) as fh:
+        fh.write(text)
 
 
 def plot_deepbind(rows: list[dict], baselines: list[str], path: Path) -> None:
@@ -553,10 +544,9 @@ def plot_deepbind(rows: list[dict], baselines: list[str], path: Path) -> None:
     ax.set_title("DeepBind ENCODE experiments: ours vs published DeepBind")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.5 / len(rows) - 0.03), ncol=len(series))
     fig.tight_layout()
-    tmp = _atomic_path(path)
-    fig.savefig(tmp, dpi=110, format="png")
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def parse_args(argv=None):

@@ -14,6 +14,7 @@ import sys
 import click
 
 from genebert_tool import __version__
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE as JASPAR_RELEASE
 from genebert_tool.tasks import annotate_tasks, task_names
 
 
@@ -112,7 +113,7 @@ def motifs() -> None:
               help="Real coordinate of the first base of a FASTA record (FASTA pieces), e.g. chr22=32000000.")
 @click.option("--format", "fmt", type=click.Choice(["bed", "fasta"]), default=None,
               help="Input format; by default from the file name. Needed when INPUT is '-' (stdin).")
-@click.option("--release", default="JASPAR2018", show_default=True, help="JASPAR release shipped with pyjaspar.")
+@click.option("--release", default=JASPAR_RELEASE, show_default=True, help="JASPAR release shipped with pyjaspar.")
 @click.option("--tf", "tf_names", multiple=True, metavar="NAME",
               help="Only these motifs (TF name such as CTCF, or matrix ID such as MA0139.1); repeatable.")
 @click.option("--threshold", type=float, default=None,
@@ -142,7 +143,7 @@ def motifs_scan(input_path, output, genome_path, genome_offsets, fmt, release, t
 
 
 @motifs.command("list")
-@click.option("--release", default="JASPAR2018", show_default=True, help="JASPAR release shipped with pyjaspar.")
+@click.option("--release", default=JASPAR_RELEASE, show_default=True, help="JASPAR release shipped with pyjaspar.")
 @_library_errors
 def motifs_list(release):
     """List the CORE vertebrate motifs of a release (TSV on stdout)."""
@@ -186,7 +187,7 @@ def motifs_list(release):
 @click.option("--n-regions", default=10, show_default=True, type=click.IntRange(2))
 @click.option("--shard-size", default=1024, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--jaspar-release", default="JASPAR2018", show_default=True)
+@click.option("--jaspar-release", default=JASPAR_RELEASE, show_default=True)
 @click.option("--tfs", help="Comma-separated TF names for the motif columns (default: all CORE vertebrates).")
 @click.option("--max-samples-per-cell-type", type=click.IntRange(1), help="Keep a seeded contiguous block of N samples.")
 @_library_errors

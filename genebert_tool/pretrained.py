@@ -23,6 +23,7 @@ import shutil
 from pathlib import Path
 
 from genebert_tool.errors import ModelError
+from genebert_tool.genome.io import atomic_write
 from genebert_tool.tasks import get_task, task_names
 
 __all__ = [
@@ -74,12 +75,8 @@ def write_checksums(model_dir: str | os.PathLike) -> Path:
                    and p.name != CHECKSUM_FILE)
     text = "".join(f"{sha256_file(p)}  {p.name}\n" for p in files)
     target = directory / CHECKSUM_FILE
-    tmp = directory / f".{CHECKSUM_FILE}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(target) as fh:
+        fh.write(text)
     return target
 
 
@@ -121,13 +118,8 @@ def _read_manifest(root: Path) -> dict:
 
 
 def _write_manifest(root: Path, data: dict) -> None:
-    path = root / MANIFEST_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(root / MANIFEST_FILE) as fh:
+        fh.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def list_models(*, root: str | os.PathLike | None = None) -> dict[str, dict]:

@@ -82,3 +82,13 @@ def test_from_pretrained_overrides_rebuild_derived_fields(tmp_path):
         GeneBertConfig.from_pretrained(tmp_path / "backbone", region_input="crop")
     with pytest.raises(ValueError):
         GeneBertConfig.from_pretrained(tmp_path / "backbone", label_names=["a", "b"], num_labels=3)
+
+
+def test_default_jaspar_release_is_the_pinned_one():
+    """model/ may not import motifs/ (tests/test_import_graph.py), so the config repeats the release;
+    this keeps the two equal, with the motif count of that release."""
+    from genebert_tool.motifs.jaspar import DEFAULT_RELEASE, load_motifs
+
+    config = GeneBertConfig()
+    assert config.jaspar_release == DEFAULT_RELEASE
+    assert config.n_tfs == len(load_motifs(DEFAULT_RELEASE).pwms)

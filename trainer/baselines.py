@@ -1,6 +1,6 @@
 """Non-GeneBERT baselines, trained and scored on the same split as the task models.
 
-1. ``BestPwmBaseline``: the single JASPAR CORE vertebrate motif (JASPAR2018 by default, as in the
+1. ``BestPwmBaseline``: the single JASPAR CORE vertebrate motif (``motifs.jaspar.DEFAULT_RELEASE``, JASPAR 2018, as in the
    paper) whose max log-odds score separates the *training* labels best (AUC); test sequences are
    scored by that motif alone. Binary tasks only.
 2. ``KmerLogisticBaseline``: k-mer spectrum (k = 1..6, frequencies per k) + L2 logistic regression,
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from scipy import sparse
 
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE
 from genebert_tool.tasks import get_task
 from trainer.cnn import CnnBaseline, dev_split
 
@@ -170,7 +171,7 @@ class BestPwmBaseline:
     Attributes after fit: ``motif_id``, ``motif_name``, ``train_auc``.
     """
 
-    def __init__(self, motifs: MotifSet | None = None, *, release: str = "JASPAR2018") -> None:
+    def __init__(self, motifs: MotifSet | None = None, *, release: str = DEFAULT_RELEASE) -> None:
         self.motifs = motifs
         self.release = release
         self.index: int | None = None

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import InputError, ModelError
+from genebert_tool.genome.io import atomic_write
 from genebert_tool.genome.windows import centre_crop_all
 from genebert_tool.tasks import get_task
 from trainer.datasets import (
@@ -128,10 +129,9 @@ def write_curves(
         ax.legend(fontsize=5 if many else 7, loc="lower right" if kind == "roc" else "lower left", ncol=2 if many else 1)
         fig.tight_layout()
         path = out / f"{kind}.png"
-        tmp = out / f".{kind}.tmp.png"
-        fig.savefig(tmp)
+        with atomic_write(path, "wb") as fh:
+            fig.savefig(fh, format="png")
         plt.close(fig)
-        os.replace(tmp, path)
         paths.append(path)
     return paths
 
@@ -146,9 +146,8 @@ def write_report(metrics: dict, out_dir: str | os.PathLike) -> Path:
     """``metrics.json`` and ``report.md`` from a metrics dict (as returned by ``evaluate_model``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / ".metrics.json.tmp"
-    tmp.write_text(json.dumps(metrics, indent=2, sort_keys=False, default=float) + "\n")
-    os.replace(tmp, out / "metrics.json")
+    with atomic_write(out / "metrics.json") as fh:
+        fh.write(json.dumps(metrics, indent=2, sort_keys=False, default=float) + "\n")
 
     lines = [f"# Evaluation: {metrics.get('model_name', '?')} on {metrics.get('task', '?')}", ""]
     for key in ("model", "model_version", "task", "data", "split", "note"):
@@ -185,9 +184,8 @@ def write_report(metrics: dict, out_dir: str | os.PathLike) -> Path:
         lines += _ablation_table(metrics)
     lines += ["", "Curves: `roc.png`, `pr.png`. Threshold 0.5 (binary) / argmax (multi-class).", ""]
     path = out / "report.md"
-    tmp = out / ".report.md.tmp"
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, path)
+    with atomic_write(path) as fh:
+        fh.write("\n".join(lines))
     return path
 
 

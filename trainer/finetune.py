@@ -36,7 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from genebert_tool.datadir import cache_dir
 from genebert_tool.errors import GeneBertError, InputError
+from genebert_tool.genome.io import atomic_write
 from genebert_tool.tasks import get_task, task_names
 from genebert_tool.genome.windows import centre_crop_all
 from trainer.datasets import DataSettings, TaskData, load_finetune_data
@@ -169,9 +171,8 @@ def region_matrices(
     mats = np.asarray(sequence_region_matrix(list(sequences), motifs, n_regions=config.n_regions), dtype=np.float32)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npy")
-        np.save(tmp, mats)
-        os.replace(tmp, path)
+        with atomic_write(path, "wb") as fh:
+            np.save(fh, mats)
     return mats
 
 
@@ -370,7 +371,7 @@ def finetune(
         y = y.reshape(len(train), -1).float()  # (n, num_labels); -100 stays -100 (ignored)
     region_train = region_dev = None
     if cfg.modality == "seq+region":
-        cache = cfg.region_cache_dir or str(Path(os.environ.get("GENEBERT_CACHE", Path.home() / ".cache" / "genebert")) / "region")
+        cache = cfg.region_cache_dir or str(cache_dir() / "region")
         region_train = region_matrices(train.sequences, model.config, cache_dir=cache)
         region_dev = region_matrices(dev.sequences, model.config, cache_dir=cache)
         if cfg.reverse_complement:

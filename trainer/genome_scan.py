@@ -34,6 +34,7 @@ import numpy as np
 from genebert_tool.errors import InputError
 from genebert_tool.genome.fasta import Genome
 from genebert_tool.genome.windows import centred_window
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE
 from genebert_tool.tasks import get_task
 from trainer.metrics import IGNORE_INDEX
 
@@ -305,7 +306,7 @@ def _tile_baselines(task, model_dir, outputs, windows, log) -> dict[str, np.ndar
     cnn = MultiLabelCnn(seed=0, both_strands=spec.strand_symmetric).fit(train.sequences, y)
     out["cnn"] = cnn.score(windows)
     if "best_pwm" in spec.baselines:
-        pwm = BestPwmPerOutput(ft.get("jaspar_release", "JASPAR2018")).fit(train.sequences, y)
+        pwm = BestPwmPerOutput(ft.get("jaspar_release", DEFAULT_RELEASE)).fit(train.sequences, y)
         out["best_pwm"] = pwm.score(windows)
         out["_pwm_motifs"] = [pwm.motif_of(j) for j in range(len(outputs))]
     return out

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE
 from trainer.genome_data import cpg_oe, gc_content
 from trainer.metrics import IGNORE_INDEX
 
@@ -24,7 +25,7 @@ class BestPwmPerOutput:
     """For each output, the JASPAR motif whose max log-odds has the highest average precision on the
     training windows (over every CORE vertebrate motif, not only the TF's own: the strongest PWM)."""
 
-    def __init__(self, release: str = "JASPAR2018") -> None:
+    def __init__(self, release: str = DEFAULT_RELEASE) -> None:
         from genebert_tool.motifs.jaspar import load_motifs
 
         self.motifs = load_motifs(release)

@@ -9,7 +9,6 @@ pyfaidx handle itself is opened lazily in each process (fork safety: pyfaidx#211
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import os
@@ -18,21 +17,10 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from genebert_tool.datadir import cache_dir  # re-exported: the one cache-directory rule
 from genebert_tool.errors import InputError
 from genebert_tool.genome.intervals import normalize_chrom
-from genebert_tool.genome.io import sniff_compression, temp_beside
-
-
-def cache_dir() -> Path:
-    """The genebert cache directory (``$GENEBERT_CACHE`` or ``~/.cache/genebert``), created on demand."""
-    raw = os.environ.get("GENEBERT_CACHE")
-    path = Path(raw) if raw else Path.home() / ".cache" / "genebert"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the genebert cache directory: {exc.strerror or exc} "
-                         "(set GENEBERT_CACHE to a writable directory)", path=str(path)) from None
-    return path
+from genebert_tool.genome.io import atomic_write, sniff_compression
 
 
 def parse_offsets(specs: Iterable[str] | None) -> dict[str, int]:
@@ -64,19 +52,11 @@ def _decompressed_copy(path: Path) -> Path:
     target = cache_dir() / f"{name}.{_cache_key(path)}.fa"
     if target.exists():
         return target
-    tmp = temp_beside(target, ".tmp")  # 0644-style: let other users share the cache
-    try:
-        with open(tmp, "wb") as out, gzip.open(path, "rb") as src:
+    try:  # atomic (concurrent processes race harmlessly), 0644-style so other users share the cache
+        with atomic_write(target, "wb") as out, gzip.open(path, "rb") as src:
             shutil.copyfileobj(src, out, length=1 << 20)
-        os.replace(tmp, target)  # atomic: concurrent processes race harmlessly
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
         raise InputError(f"corrupt or truncated gzip FASTA ({exc})", path=str(path)) from None
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
     return target
 
 

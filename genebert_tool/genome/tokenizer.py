@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from genebert_tool.genome.io import atomic_write
+
 __all__ = ["KmerTokenizer", "SPECIAL_TOKENS", "TOKENIZER_FILE"]
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -199,9 +201,8 @@ class KmerTokenizer:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / TOKENIZER_FILE
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        os.replace(tmp, path)
+        with atomic_write(path) as fh:
+            fh.write(json.dumps(self.to_dict(), indent=2) + "\n")
         return path
 
     @classmethod

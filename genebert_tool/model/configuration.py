@@ -92,7 +92,7 @@ class GeneBertConfig(PretrainedConfig):
     # region modality
     n_regions: int = 10
     n_tfs: int = 579  # JASPAR2018 CORE vertebrates, latest versions
-    jaspar_release: str = "JASPAR2018"
+    jaspar_release: str = "JASPAR2018"  # = motifs.jaspar.DEFAULT_RELEASE; model/ imports no JASPAR code (tests/test_configuration.py ties them)
     motif_ids: list[str] = field(default_factory=list)
     region_encoder: str = "swin"
     region_input: str = "resize"

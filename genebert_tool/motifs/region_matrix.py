@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from genebert_tool.genome.io import atomic_write
 from genebert_tool.motifs.jaspar import MotifSet
 from genebert_tool.motifs.scan import chunk_max_scores, max_scores
 
@@ -38,14 +38,8 @@ def matrix_key(sequences: Sequence[str], motifs: MotifSet) -> str:
 
 
 def _save_npz(path: Path, matrix: np.ndarray, motifs: MotifSet) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.npz", dir=path.parent)
-    os.close(fd)
-    try:
-        np.savez(tmp, matrix=matrix, columns=np.array(motifs.columns), release=np.array(motifs.release))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as fh:
+        np.savez(fh, matrix=matrix, columns=np.array(motifs.columns), release=np.array(motifs.release))
 
 
 def build_region_matrix(
