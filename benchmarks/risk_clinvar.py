@@ -2,7 +2,7 @@
 
 Variants: ClinVar 2020-08-03 P/LP (1) vs B/LB (0) of the chr22 train region and the chr2 piece
 (``variants/clinvar_20200803.hg38_{chr22,chr2_piece}.vcf.gz``, 8g of the data sources), read by
-``trainer.risk.read_labelled_sets`` -- the reader ``genebert finetune --task risk`` uses, so the
+``trainer.risk.read_labelled_sets`` -- the reader ``genebert finetune-risk`` uses, so the
 same labels and the same rejects. A record at chr22 >= 38,000,000 (the hidden test region) stops
 the run (``--holdout``), and the usable variants are checked again before any fit.
 
@@ -14,7 +14,7 @@ probabilities, a 95% bootstrap interval of the AUROC, and for one-number baselin
 raw number too (no fit; larger = more pathogenic). Methods:
 
 * ``genebert risk classifier``: every task-model output's ALT - REF delta and |delta| (exactly
-  ``finetune --task risk``'s features; its numbers must equal that command's ``cv_metrics.json``);
+  ``finetune-risk``'s features; its numbers must equal that command's ``cv_metrics.json``);
 * ``<model> max|dALT-REF|``: one task model alone, the largest |ALT - REF| over its outputs;
 * ``exon-boundary distance``: bases from the variant to the nearest annotated splice site
   (SpliceAI's convention: donor = last exon base, acceptor = first exon base; 0 = the variant
@@ -27,7 +27,7 @@ raw number too (no fit; larger = more pathogenic). Methods:
 Writes ``--out-dir``/``result.json``, ``variants.tsv`` (per variant: label, fold, annotation
 features, every method's out-of-fold probability; read by ``benchmarks/spliceai_clinvar.py``),
 ``roc.png`` and ``pr.png``; ``--card DIR`` also writes ``DIR/MODEL_CARD.md`` for a classifier
-trained by ``finetune --task risk`` on these variants (``examples/train_risk.sh``).
+trained by ``finetune-risk`` on these variants (``examples/train_risk.sh``).
 
     python benchmarks/risk_clinvar.py                          # shipped task models, ~2 min on 2 cores
     python benchmarks/risk_clinvar.py --model DIR --model DIR --model DIR --out-dir runs/x
@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out-dir", default="runs/risk_clinvar")
-    ap.add_argument("--risk-run", default=None, help="a finetune --task risk directory: check its cv_metrics match")
+    ap.add_argument("--risk-run", default=None, help="a finetune-risk directory: check its cv_metrics match")
     ap.add_argument("--card", default=None, metavar="DIR", help="write DIR/MODEL_CARD.md (with --risk-run)")
     ap.add_argument("--spliceai-result", default=None, help="spliceai_clinvar.py result.json to add to the card")
     ap.add_argument("--command", default="examples/train_risk.sh", help="the reproduce line of the card")

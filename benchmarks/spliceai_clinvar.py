@@ -1,6 +1,6 @@
 """SpliceAI 1.3.1 beside the genebert risk classifier on the same ClinVar GRCh38 train-region variants.
 
-The variants are exactly the ones ``benchmarks/risk_clinvar.py`` (and ``finetune --task risk``)
+The variants are exactly the ones ``benchmarks/risk_clinvar.py`` (and ``finetune-risk``)
 trains on: ClinVar 2020-08-03 P/LP vs B/LB of the chr22 train region and the chr2 piece, read by
 ``trainer.risk.read_labelled_sets`` (same label rule, same rejects; a record at chr22 >= 38,000,000,
 the hidden test region, stops the run, and no SpliceAI context window reaches it either).

@@ -17,7 +17,7 @@ SA_OUT=${SA_OUT:-runs/spliceai_clinvar}
 MODELS=()
 for m in ${RISK_MODELS:-}; do MODELS+=(--model "$m"); done
 
-$PY -m genebert_tool.cli finetune --task risk \
+$PY -m genebert_tool.cli finetune-risk \
   --train "$D/variants/clinvar_20200803.hg38_chr22.vcf.gz" --fasta "$D/genome/hg38_chr22.fa.gz" \
   --train "$D/variants/clinvar_20200803.hg38_chr2_piece.vcf.gz" --fasta "$D/genome/hg38_chr2_1-2333275.fa.gz" \
   --holdout chr22:38000000- ${MODELS[@]+"${MODELS[@]}"} -o "$OUT"

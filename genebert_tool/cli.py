@@ -294,12 +294,12 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 
 @main.command("finetune")
 @click.option("--task", type=click.Choice([*task_names(), "risk"]), required=True,
-              help="Task head to train; risk = a variant classifier on the task models' ALT-REF deltas.")
+              help="Task head to train (the registry in genebert_tool/tasks.py). For the variant classifier use "
+                   "`genebert finetune-risk`.")
 @click.option("--train", "train_files", multiple=True, metavar="FILE",
               help="Training file (repeatable; quoted globs allowed; not needed with a config whose 'genome' "
                    "section samples windows from a genome). GUE .csv, DeepBind *_AC.seq.gz "
-                   "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused. "
-                   "risk: labelled VCF(s) (plain or .gz), one --fasta for all or one per --train.")
+                   "(several = one multi-task model), UCI splice.data. DeepBind _B test folds are refused.")
 @click.option("--dev", "dev_files", multiple=True, metavar="FILE",
               help="Dev file(s) for early stopping/selection. Default: a seeded held-out part of --train "
                    "(UCI splice: stratified train/dev/test, recorded in split.json).")
@@ -313,69 +313,13 @@ def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
 @click.option("--seed", type=int, default=None, help="Overrides the config's seed.")
 @click.option("--register", "register_as", default=None, metavar="NAME",
               help="Also record the model in pretrained/manifest.json under NAME (copies it there).")
-@click.option("--fasta", "fastas", multiple=True, type=click.Path(dir_okay=False),
-              help="risk (required): reference FASTA of the --train VCF(s) (plain, bgzip or gzip); repeatable: "
-                   "one per --train, in order.")
-@click.option("--holdout", "holdouts", multiple=True, metavar="CHR:START-[END]",
-              help="risk: a region no --train record may touch (e.g. chr22:38000000-, the test split); "
-                   "one that does stops the run. Repeatable.")
-@click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
-              help="risk: real coordinate of the first base of a --fasta record (FASTA pieces); repeatable.")
-@click.option("--model", "risk_models", multiple=True, metavar="NAME|DIR",
-              help="risk: task model whose ALT-REF deltas are features (repeatable). "
-                   "Default: genebert-promoter, genebert-tfbs, genebert-splice.")
-@click.option("--label-field", default=None, metavar="KEY",
-              help="risk: INFO key of the label (default CLNSIG): ClinVar P/LP -> 1, B/LB -> 0, or 0/1; "
-                   "anything else goes to rejects.tsv.")
-@click.option("--cv-folds", type=click.IntRange(2), default=None, help="risk: stratified CV folds (default 5).")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @_library_errors
-def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, fastas, holdouts,
-                 genome_offsets, risk_models, label_field, cv_folds, out_dir):
-    """Fine-tune a task model with early stopping on dev; refuses to save a one-class predictor.
-
-    \b
-    --task risk trains a logistic regression on the task models' ALT-REF deltas of labelled variants:
-      genebert finetune --task risk --train clinvar.vcf.gz --fasta hg38.fa -o runs/risk
-    """
-    risk_only = {"--fasta": fastas, "--holdout": holdouts, "--genome-offset": genome_offsets, "--model": risk_models,
-                 "--label-field": label_field, "--cv-folds": cv_folds}
-    if task == "risk":
-        not_risk = {"--dev": dev_files, "--base": base, "--modality": modality, "--config": config_path}
-        given = [name for name, value in not_risk.items() if value]
-        if given:
-            raise click.UsageError(f"{', '.join(given)}: not for --task risk (a logistic regression on the task "
-                                   "models' deltas, cross-validated on --train)")
-        if not fastas:
-            raise click.UsageError("--task risk needs --fasta (the reference genome of the --train VCF)")
-        train = _expand_inputs(train_files, "--train")
-        if not train:
-            raise click.UsageError("--task risk needs --train (a labelled VCF)")
-        if len(fastas) not in (1, len(train)):
-            raise click.UsageError(f"--task risk: give one --fasta for all --train VCFs or one per --train "
-                                   f"(got {len(train)} --train, {len(fastas)} --fasta)")
-        from genebert_tool.genome.fasta import parse_offsets
-        from trainer.risk import DEFAULT_FOLDS, LABEL_FIELD, parse_region, train_risk
-
-        s = train_risk(train, fastas, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
-                       genome_offsets=parse_offsets(genome_offsets) or None, folds=cv_folds or DEFAULT_FOLDS,
-                       seed=0 if seed is None else seed, holdout=[parse_region(h) for h in holdouts])
-        m = s["cv_metrics"]
-        click.echo(f"{out_dir}: {s['n_train']} labelled variants ({s['n_per_class'][1]} pathogenic, "
-                   f"{s['n_per_class'][0]} benign), {s['n_rejected']} rejected (rejects.tsv); C={m['c_final']:g}; "
-                   f"{m['folds']}-fold nested cv auc={m['auc']:.4f} pr_auc={m['pr_auc']:.4f} mcc={m['mcc']:.4f}",
-                   err=True)
-        for warning in s["warnings"]:
-            click.echo(f"warning: {warning}", err=True)
-        if register_as:
-            from trainer.risk import register_risk_classifier
-
-            entry = register_risk_classifier(out_dir, register_as)
-            click.echo(f"registered {register_as} {entry['version']} -> pretrained/{entry['path']}", err=True)
-        return
-    given = [name for name, value in risk_only.items() if value]
-    if given:
-        raise click.UsageError(f"{', '.join(given)}: only for --task risk")
+def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed, register_as, out_dir):
+    """Fine-tune a task model with early stopping on dev; refuses to save a one-class predictor."""
+    if task == "risk":  # "risk" stays a choice only to point to the command that replaced it
+        raise click.UsageError("--task risk is now its own command: genebert finetune-risk --train VCF --fasta FASTA "
+                               "-o DIR (see genebert finetune-risk --help)")
     from trainer.finetune import FinetuneConfig, finetune
 
     cfg = FinetuneConfig.from_json(config_path) if config_path else FinetuneConfig()
@@ -396,6 +340,58 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
         f"dev n={m['n']} accuracy={m['accuracy']:.4f} auc={m['auc']:.4f} mcc={m['mcc']:.4f}",
         err=True,
     )
+
+
+@main.command("finetune-risk")
+@click.option("--train", "train_files", multiple=True, required=True, metavar="VCF",
+              help="Labelled VCF (plain or .gz; repeatable; quoted globs allowed).")
+@click.option("--fasta", "fastas", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Reference FASTA of the --train VCF(s) (plain, bgzip or gzip): one for all, or one per --train "
+                   "in order.")
+@click.option("--holdout", "holdouts", multiple=True, metavar="CHR:START-[END]",
+              help="A region no --train record may touch (e.g. chr22:38000000-, the test split); one that does "
+                   "stops the run. Repeatable.")
+@click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
+              help="Real coordinate of the first base of a --fasta record (FASTA pieces); repeatable.")
+@click.option("--model", "risk_models", multiple=True, metavar="NAME|DIR",
+              help="Task model whose ALT-REF deltas are features (repeatable). "
+                   "Default: every task's shipped model (genebert-promoter, -tfbs, -splice).")
+@click.option("--label-field", default=None, metavar="KEY",
+              help="INFO key of the label (default CLNSIG): ClinVar P/LP -> 1, B/LB -> 0, or 0/1; "
+                   "anything else goes to rejects.tsv.")
+@click.option("--cv-folds", type=click.IntRange(2), default=None, help="Stratified CV folds (default 5).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the CV folds.")
+@click.option("--register", "register_as", default=None, metavar="NAME",
+              help="Also copy the classifier files to pretrained/NAME and record them in the manifest.")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory to write.")
+@_library_errors
+def finetune_risk_cmd(train_files, fastas, holdouts, genome_offsets, risk_models, label_field, cv_folds, seed,
+                      register_as, out_dir):
+    """Train a variant-risk classifier (logistic regression) on the task models' ALT-REF deltas.
+
+    \b
+      genebert finetune-risk --train clinvar.vcf.gz --fasta hg38.fa --holdout chr22:38000000- -o runs/risk
+    """
+    train = _expand_inputs(train_files, "--train")
+    if len(fastas) not in (1, len(train)):
+        raise click.UsageError(f"give one --fasta for all --train VCFs or one per --train "
+                               f"(got {len(train)} --train, {len(fastas)} --fasta)")
+    from genebert_tool.genome.fasta import parse_offsets
+    from trainer.risk import DEFAULT_FOLDS, LABEL_FIELD, parse_region, register_risk_classifier, train_risk
+
+    s = train_risk(train, fastas, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
+                   genome_offsets=parse_offsets(genome_offsets) or None, folds=cv_folds or DEFAULT_FOLDS,
+                   seed=seed, holdout=[parse_region(h) for h in holdouts])
+    m = s["cv_metrics"]
+    click.echo(f"{out_dir}: {s['n_train']} labelled variants ({s['n_per_class'][1]} pathogenic, "
+               f"{s['n_per_class'][0]} benign), {s['n_rejected']} rejected (rejects.tsv); C={m['c_final']:g}; "
+               f"{m['folds']}-fold nested cv auc={m['auc']:.4f} pr_auc={m['pr_auc']:.4f} mcc={m['mcc']:.4f}",
+               err=True)
+    for warning in s["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+    if register_as:
+        entry = register_risk_classifier(out_dir, register_as)
+        click.echo(f"registered {register_as} {entry['version']} -> pretrained/{entry['path']}", err=True)
 
 
 @main.command("evaluate")
@@ -544,8 +540,8 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("--both-strands", is_flag=True,
               help="VCF: also score reverse-complemented windows (keeps the strand with the larger |ALT-REF|).")
 @click.option("--risk-model", type=str, default=None, metavar="NAME|DIR|none",
-              help="VCF: add INFO GENEBERT_RISK_P from a risk classifier: a registered name or a `finetune --task "
-                   "risk` directory (trained on the same task models). Default with --task risk: the shipped "
+              help="VCF: add INFO GENEBERT_RISK_P from a risk classifier: a registered name or a `finetune-risk` "
+                   "directory (trained on the same task models). Default with --task risk: the shipped "
                    "genebert-risk when registered; 'none' = no GENEBERT_RISK_P.")
 @click.option("--motifs", default="all", show_default=True, metavar="all|none|NAME,...",
               help="VCF: INFO GENEBERT_MOTIF lists the JASPAR 2018 motifs (all, or these TF names / matrix IDs) "

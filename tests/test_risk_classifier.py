@@ -224,7 +224,7 @@ def test_cli_finetune_risk_then_annotate_with_it(genome_fa, registry, tmp_path, 
     snvs = _snvs(genome_fa, 80, seed=4)
     vcf = _write_vcf(tmp_path / "l.vcf.gz", _labelled_rows(snvs, [s[3] for s in snvs])
                      + [f"chr1\t{snvs[-1][0] + 1}\tvus\tN\tA\t.\t.\tCLNSIG=Uncertain_significance"])
-    result, text = _cli("finetune", "--task", "risk", "--train", vcf, "--fasta", genome_fa, "-o", tmp_path / "risk")
+    result, text = _cli("finetune-risk", "--train", vcf, "--fasta", genome_fa, "-o", tmp_path / "risk")
     assert result.exit_code == 0, text
     assert "80 labelled variants" in text and "1 rejected" in text and "cv auc=" in text
     saved = json.loads((tmp_path / "risk" / "risk_classifier.json").read_text())
@@ -258,18 +258,20 @@ def test_cli_finetune_risk_then_annotate_with_it(genome_fa, registry, tmp_path, 
     assert not (tmp_path / "ann2.vcf.gz").exists()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--task", "risk", "--train", "x.vcf"], "--task risk needs --fasta"),
-    (["--task", "promoter", "--train", "x.csv", "--fasta", "g.fa"], "--fasta"),
-    (["--task", "promoter", "--train", "x.csv", "--label-field", "LAB"], "--label-field"),
-    (["--task", "splice", "--train", "x.csv", "--model", "m"], "--model"),
-    (["--task", "risk", "--train", "x.vcf", "--fasta", "g.fa", "--dev", "d.vcf"], "--dev"),
-    (["--task", "risk", "--train", "x.vcf", "--fasta", "g.fa", "--base", "genebert-tiny"], "--base"),
-    (["--task", "risk", "--train", "a.vcf", "--train", "b.vcf", "--fasta", "g.fa", "--fasta", "h.fa", "--fasta", "i.fa"],
+@pytest.mark.parametrize("command,args,message", [
+    ("finetune-risk", ["--train", "x.vcf"], "Missing option '--fasta'"),
+    ("finetune-risk", ["--fasta", "g.fa"], "Missing option '--train'"),
+    ("finetune", ["--task", "promoter", "--train", "x.csv", "--fasta", "g.fa"], "No such option '--fasta'"),
+    ("finetune", ["--task", "promoter", "--train", "x.csv", "--label-field", "LAB"], "No such option '--label-field'"),
+    ("finetune", ["--task", "splice", "--train", "x.csv", "--model", "m"], "No such option '--model'"),
+    ("finetune-risk", ["--train", "x.vcf", "--fasta", "g.fa", "--dev", "d.vcf"], "No such option '--dev'"),
+    ("finetune-risk", ["--train", "x.vcf", "--fasta", "g.fa", "--base", "genebert-tiny"], "No such option '--base'"),
+    ("finetune-risk", ["--train", "a.vcf", "--train", "b.vcf", "--fasta", "g.fa", "--fasta", "h.fa", "--fasta", "i.fa"],
      "one --fasta for all --train VCFs or one per --train"),
+    ("finetune", ["--task", "risk", "--train", "x.vcf"], "--task risk is now its own command: genebert finetune-risk"),
 ])
-def test_cli_options_that_belong_to_the_other_kind_of_task(args, message, tmp_path):
-    result, text = _cli("finetune", *args, "-o", tmp_path / "o")
+def test_cli_options_that_belong_to_the_other_command(command, args, message, tmp_path):
+    result, text = _cli(command, *args, "-o", tmp_path / "o")
     assert result.exit_code == 2 and message in text, text
 
 

@@ -96,7 +96,7 @@ def test_register_ships_only_the_classifier_files_and_annotate_uses_it_by_defaul
     monkeypatch.setenv("GENEBERT_PRETRAINED", str(root))
     snvs = _snvs(genome_fa, 80, seed=4)
     vcf = _write_vcf(tmp_path / "l.vcf.gz", _labelled_rows(snvs, [s[3] for s in snvs]))
-    result, text = _cli("finetune", "--task", "risk", "--train", vcf, "--fasta", genome_fa, "--register",
+    result, text = _cli("finetune-risk", "--train", vcf, "--fasta", genome_fa, "--register",
                         "genebert-risk", "-o", tmp_path / "risk")
     assert result.exit_code == 0, text
     assert "registered genebert-risk 0-test" in text

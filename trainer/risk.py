@@ -1,4 +1,4 @@
-"""``genebert finetune --task risk``: a variant-risk classifier trained on labelled variants.
+"""``genebert finetune-risk``: a variant-risk classifier trained on labelled variants.
 
 Reads top to bottom: labels -> features -> cross-validation -> final fit -> save.
 

@@ -205,7 +205,7 @@ class RiskClassifier:
         path = Path(path)
         file = path / CLASSIFIER_FILE if path.is_dir() else path
         if not file.is_file():
-            raise ModelError(f"{path}: no {CLASSIFIER_FILE} (a directory written by `genebert finetune --task risk`)")
+            raise ModelError(f"{path}: no {CLASSIFIER_FILE} (a directory written by `genebert finetune-risk`)")
         try:
             data = json.loads(file.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
