@@ -8,7 +8,8 @@ import json
 import pytest
 
 from genebert_tool.errors import ModelError
-from genebert_tool.pretrained import list_models, register_model, resolve_model, sha256_file
+from genebert_tool.pretrained import (DEFAULT_MODELS, list_models, pretrained_root, register_model, resolve_model,
+                                      sha256_file)
 
 
 def make_model_dir(path, payload=b"weights"):
@@ -75,6 +76,33 @@ def test_unknown_name_and_bad_manifest(tmp_path):
 
 
 def test_shipped_models_verify():
-    """Every model in the shipped pretrained/manifest.json is present and matches its sha256."""
-    for name in list_models():
-        assert resolve_model(name).is_dir()
+    """The shipped manifest names every task's default model and the backbone; each entry's files are
+    all there, hash to the manifest's sha256, and a task model's config is trained for the entry's task."""
+    models = list_models()
+    assert set(DEFAULT_MODELS.values()) <= set(models), "a default model is not shipped"
+    for name, entry in models.items():
+        path = resolve_model(name)
+        assert path == pretrained_root() / entry["path"]
+        assert "MODEL_CARD.md" in entry["sha256"], f"{name}: no model card"
+        for file_name, digest in entry["sha256"].items():
+            assert sha256_file(path / file_name) == digest, f"{name}/{file_name}"
+        if "config.json" in entry["sha256"]:
+            config = json.loads((path / "config.json").read_text())
+            assert config["task"] == entry["task"], name
+            assert "model.safetensors" in entry["sha256"], f"{name}: a model without weights"
+
+
+def test_shipped_model_whose_file_changed_is_refused(tmp_path, monkeypatch):
+    """The same check on a copy of the shipped registry, with one weight byte flipped."""
+    import shutil
+
+    root = tmp_path / "pretrained"
+    shutil.copytree(pretrained_root(), root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    monkeypatch.setenv("GENEBERT_PRETRAINED", str(root))
+    weights = root / list_models()["genebert-promoter"]["path"] / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="sha256 mismatch"):
+        resolve_model("genebert-promoter")
+    assert resolve_model("genebert-splice") == root / "genebert-splice"  # the others still verify
