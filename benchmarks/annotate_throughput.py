@@ -35,39 +35,18 @@ sys.path.insert(0, str(REPO))
 
 MICRO = dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, kmer=3,
              max_seq_len=16, max_position_embeddings=16)
-TINY = dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, kmer=3,
-            max_seq_len=128, max_position_embeddings=128)
-TASK_FIELDS = {
-    "promoter": dict(task="promoter", label_names=["non_promoter", "promoter"],
-                     problem_type="single_label_classification", window_bp=70),
-    "tfbs": dict(task="tfbs", label_names=["MA0139.1_CTCF", "MA0491.1_JUND", "MA0079.3_SP1"],
-                 problem_type="multi_label_classification", window_bp=101),
-    "splice": dict(task="splice", label_names=["neither", "donor", "acceptor"],
-                   problem_type="single_label_classification", window_bp=60),
-}
 
 
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _save_random_model(root: Path, task: str, sizes: dict, window_bp: int | None = None) -> Path:
-    import torch
+def _save_random_model(root: Path, task: str, sizes: dict | None, window_bp: int | None = None) -> Path:
+    from genebert_tool.tiny_models import save_tiny_model
 
-    import genebert_tool.model  # noqa: F401 - torchvision shim first
-    from genebert_tool.genome.tokenizer import KmerTokenizer
-    from genebert_tool.model.configuration import named_config
-    from genebert_tool.model.modeling import GeneBertForSequenceClassification
-
-    torch.manual_seed(0)
-    fields = dict(TASK_FIELDS[task])
-    if window_bp:
-        fields["window_bp"] = window_bp
-    config = named_config("tiny", **sizes, **fields, model_name=f"bench-{task}", model_version="random")
-    path = root / f"bench-{task}"
-    GeneBertForSequenceClassification(config).save_pretrained(path)
-    KmerTokenizer(sizes["kmer"]).save_pretrained(path)
-    return path
+    extra = {"window_bp": window_bp} if window_bp else {}
+    return save_tiny_model(root / f"bench-{task}", task, sizes=sizes, model_name=f"bench-{task}",
+                           model_version="random", **extra)
 
 
 def _model_refs(tmp: Path) -> tuple[dict[str, str], str]:
@@ -81,7 +60,7 @@ def _model_refs(tmp: Path) -> tuple[dict[str, str], str]:
             refs[task] = str(resolve_model(DEFAULT_MODELS[task]))
             notes.append(f"{task}: shipped {DEFAULT_MODELS[task]}")
         except ModelError:
-            refs[task] = str(_save_random_model(tmp, task, TINY))
+            refs[task] = str(_save_random_model(tmp, task, None))  # tiny_models.TINY
             notes.append(f"{task}: tiny random model (shipped {DEFAULT_MODELS[task]} absent)")
     return refs, "; ".join(notes)
 

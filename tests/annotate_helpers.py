@@ -1,7 +1,7 @@
 """Shared helpers for the annotate/writers tests: tiny random task models and a GC-content stub.
 
-Not a test module. The tiny models are real ``GeneBertForSequenceClassification`` objects saved
-with ``save_pretrained`` (round trip through ``Predictor.from_pretrained``); the stub predictor
+Not a test module. The tiny models come from ``genebert_tool.tiny_models`` (real models saved with
+``save_pretrained``; also the ``tiny_models`` / ``tiny_model`` fixtures of conftest.py); the stub predictor
 has the ``Predictor`` interface and scores a window by its G+C fraction, so expected values can
 be computed independently from the genome.
 """
@@ -12,39 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-TINY = dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, kmer=3,
-            max_seq_len=128, max_position_embeddings=128)
-
-TINY_TASKS = {
-    "promoter": dict(task="promoter", label_names=["non_promoter", "promoter"],
-                     problem_type="single_label_classification", window_bp=70),
-    "tfbs": dict(task="tfbs", label_names=["MA0139.1_CTCF", "MA0491.1_JUND", "MA0079.3_SP1"],
-                 problem_type="multi_label_classification", window_bp=101),
-    "splice": dict(task="splice", label_names=["neither", "donor", "acceptor"],
-                   problem_type="single_label_classification", window_bp=60),
-}
-
-
-def build_tiny_models(root: Path) -> dict[str, Path]:
-    """Save one tiny random model per task under ``root``; returns task -> directory."""
-    import torch
-
-    import genebert_tool.model  # noqa: F401 - torchvision shim before transformers
-    from genebert_tool.genome.tokenizer import KmerTokenizer
-    from genebert_tool.model.configuration import named_config
-    from genebert_tool.model.modeling import GeneBertForSequenceClassification
-
-    torch.set_num_threads(1)
-    out = {}
-    for i, (task, fields) in enumerate(TINY_TASKS.items()):
-        torch.manual_seed(i)
-        config = named_config("tiny", **TINY, **fields, model_name=f"tiny-{task}", model_version="test")
-        model = GeneBertForSequenceClassification(config)
-        path = root / f"tiny-{task}"
-        model.save_pretrained(path)
-        KmerTokenizer(TINY["kmer"]).save_pretrained(path)
-        out[task] = path
-    return out
+from genebert_tool.tiny_models import TINY, TINY_TASKS, build_tiny_models  # noqa: F401  (re-exported)
 
 
 class GcPredictor:

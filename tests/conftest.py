@@ -74,3 +74,30 @@ def tiny_genome(tiny_fa):
     from genebert_tool.genome.fasta import Genome
 
     return Genome(tiny_fa)
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """Task -> directory of a tiny random task model (``genebert_tool.tiny_models``), saved once per session
+    with ``save_pretrained`` and loaded by the tests through ``from_pretrained``. Shared: do not change
+    these directories -- ``tiny_model(task)`` gives a private copy to damage or calibrate."""
+    import torch
+
+    from genebert_tool.tiny_models import build_tiny_models
+
+    torch.set_num_threads(1)
+    return build_tiny_models(tmp_path_factory.mktemp("tiny_models"))
+
+
+@pytest.fixture
+def tiny_model(tiny_models, tmp_path):
+    """``tiny_model(task)``: a private copy (under tmp_path) of the session's tiny ``task`` model."""
+    import shutil
+
+    def copy(task: str) -> Path:
+        target = tmp_path / f"tiny-{task}"
+        if not target.exists():
+            shutil.copytree(tiny_models[task], target)
+        return target
+
+    return copy

@@ -12,18 +12,9 @@ import pysam
 import pytest
 from click.testing import CliRunner
 
-from annotate_helpers import build_tiny_models
 from genebert_tool.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    import torch
-
-    torch.set_num_threads(1)
-    return build_tiny_models(tmp_path_factory.mktemp("models"))
 
 
 def _run(args, input=None):
@@ -43,9 +34,9 @@ def _table(path):
     return header, rows
 
 
-def test_bed_to_bed_and_bigwig_on_real_regions(real_data, hg38_chr2, tiny, tmp_path):
+def test_bed_to_bed_and_bigwig_on_real_regions(real_data, hg38_chr2, tiny_models, tmp_path):
     src = real_data / "regions" / "encode_rampage_rpeaks.hg38_windows.bed"  # chr2 and chr22 rows
-    result, text = _run([src, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"],
+    result, text = _run([src, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"],
                          "--tf", "CTCF,SP1", "-o", tmp_path / "rp"])
     assert result.exit_code == 0, text
     assert "54 records read, 42 scored, 12 rejected" in text
@@ -71,11 +62,11 @@ def test_bed_to_bed_and_bigwig_on_real_regions(real_data, hg38_chr2, tiny, tmp_p
     assert not list(tmp_path.glob("rp.MA0491*"))  # --tf restricted the outputs
 
 
-def test_all_tasks_with_tiles_and_splice_positions(hg38_chr2, tiny, tmp_path):
+def test_all_tasks_with_tiles_and_splice_positions(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "pe.bed"
     bed.write_text("chr2\t1860151\t1860261\tMYT1L_PE\t0\t-\n")
-    result, text = _run([bed, "--genome", hg38_chr2, "--task", "all", "--model", tiny["promoter"], "--model",
-                         tiny["tfbs"], "--model", tiny["splice"], "--tile", "50", "--step", "25",
+    result, text = _run([bed, "--genome", hg38_chr2, "--task", "all", "--model", tiny_models["promoter"], "--model",
+                         tiny_models["tfbs"], "--model", tiny_models["splice"], "--tile", "50", "--step", "25",
                          "--tracks", "bigwig,bedgraph", "-o", tmp_path / "a"])
     assert result.exit_code == 0, text
     header, rows = _table(tmp_path / "a.bed")
@@ -93,18 +84,18 @@ def test_all_tasks_with_tiles_and_splice_positions(hg38_chr2, tiny, tmp_path):
     assert (tmp_path / "a.promoter.bedGraph").exists() and not list(tmp_path.glob("a.*.bed6"))
 
 
-def test_fasta_to_tsv_and_tiled_bigwig(hg38_chr2, tiny, tmp_path):
+def test_fasta_to_tsv_and_tiled_bigwig(hg38_chr2, tiny_models, tmp_path):
     import pyfaidx
 
     chrom = pyfaidx.Fasta(str(hg38_chr2), as_raw=True)["chr2"]
     fa = tmp_path / "seqs.fa"
     fa.write_text(f">tss_region\n{chrom[264600:265000]}\n>exon\n{chrom[1792270:1792514]}\n")
-    result, text = _run([fa, "--task", "promoter", "--model", tiny["promoter"], "-o", tmp_path / "f"])
+    result, text = _run([fa, "--task", "promoter", "--model", tiny_models["promoter"], "-o", tmp_path / "f"])
     assert result.exit_code == 0, text
     header, rows = _table(tmp_path / "f.tsv")
     assert header == ["name", "start", "end", "promoter"]
     assert [(r[0], r[2]) for r in rows] == [("tss_region", "400"), ("exon", "244")]
-    result, text = _run([fa, "--task", "promoter", "--model", tiny["promoter"], "--tile", "100", "-o", tmp_path / "t"])
+    result, text = _run([fa, "--task", "promoter", "--model", tiny_models["promoter"], "--tile", "100", "-o", tmp_path / "t"])
     assert result.exit_code == 0, text
     bw = pyBigWig.open(str(tmp_path / "t.promoter.bw"))
     assert bw.chroms() == {"tss_region": 400, "exon": 244}
@@ -115,10 +106,10 @@ def test_fasta_to_tsv_and_tiled_bigwig(hg38_chr2, tiny, tmp_path):
     bw.close()
 
 
-def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny, tmp_path):
+def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny_models, tmp_path):
     src = EXAMPLES / "variants.vcf"
-    result, text = _run([src, "--genome", hg38_chr2, "--task", "risk", "--model", tiny["promoter"], "--model",
-                         tiny["tfbs"], "--model", tiny["splice"], "--splice-distance", "10",
+    result, text = _run([src, "--genome", hg38_chr2, "--task", "risk", "--model", tiny_models["promoter"], "--model",
+                         tiny_models["tfbs"], "--model", tiny_models["splice"], "--splice-distance", "10",
                          "--risk-model", "none",  # the shipped genebert-risk refuses other task models
                          "-o", tmp_path / "v.vcf.gz"])
     assert result.exit_code == 0, text
@@ -150,17 +141,17 @@ def test_vcf_examples_every_record_present_and_skips_explained(hg38_chr2, tiny, 
     assert len(rejected) == 4 and all(r.split("\t")[1].isdigit() for r in rejected)
 
 
-def test_vcf_strict_stops_at_the_first_skip(hg38_chr2, tiny, tmp_path):
+def test_vcf_strict_stops_at_the_first_skip(hg38_chr2, tiny_models, tmp_path):
     result, text = _run([EXAMPLES / "variants.vcf", "--genome", hg38_chr2, "--task", "tfbs", "--model",
-                         tiny["tfbs"], "--strict", "-o", tmp_path / "s"])
+                         tiny_models["tfbs"], "--strict", "-o", tmp_path / "s"])
     assert result.exit_code == 1 and "variants.vcf:14: REF_MISMATCH" in text
     assert list(tmp_path.iterdir()) == []
 
 
-def test_vcf_stdin_to_stdout(hg38_chr2, tiny):
+def test_vcf_stdin_to_stdout(hg38_chr2, tiny_models):
     text_in = (EXAMPLES / "variants.vcf").read_text()
     result = CliRunner().invoke(main, ["annotate", "-", "--format", "vcf", "--genome", str(hg38_chr2), "--task",
-                                       "tfbs", "--model", str(tiny["tfbs"]), "-o", "-", "-q"], input=text_in)
+                                       "tfbs", "--model", str(tiny_models["tfbs"]), "-o", "-", "-q"], input=text_in)
     assert result.exit_code == 0, result.output
     lines = [ln for ln in result.stdout.splitlines() if not ln.startswith("#")]
     assert len(lines) == sum(1 for ln in text_in.splitlines() if not ln.startswith("#"))
@@ -170,35 +161,35 @@ def test_vcf_stdin_to_stdout(hg38_chr2, tiny):
 # ---- bad inputs --------------------------------------------------------------------------------
 
 
-def _bed_args(bed, hg38_chr2, tiny, out):
-    return [bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", out, "-q"]
+def _bed_args(bed, hg38_chr2, tiny_models, out):
+    return [bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"], "-o", out, "-q"]
 
 
-def test_malformed_line_rejected_or_fatal_with_strict(hg38_chr2, tiny, tmp_path):
+def test_malformed_line_rejected_or_fatal_with_strict(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "bad.bed"
     bed.write_text("chr2\t100\t200\nchr2\tten\t300\nchr2\t400\t500\n")
-    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "o"))
     assert result.exit_code == 0, text
     rejected = (tmp_path / "o.rejected.tsv").read_text().splitlines()[1:]
     assert len(rejected) == 1 and rejected[0].split("\t")[1] == "2" and "not an integer" in rejected[0]
-    result, text = _run([*_bed_args(bed, hg38_chr2, tiny, tmp_path / "s"), "--strict"])
+    result, text = _run([*_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "s"), "--strict"])
     assert result.exit_code == 1 and "bad.bed:2" in text and "start is not an integer" in text
     assert not list(tmp_path.glob("s.*"))
 
 
-def test_unknown_contigs_only_is_an_error(hg38_chr2, tiny, tmp_path):
+def test_unknown_contigs_only_is_an_error(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "chr7.bed"
     bed.write_text("chr7\t100\t200\nchrX\t5\t50\n")
-    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "o"))
     assert result.exit_code == 1 and "no record could be scored" in text and "not in genome" in text
     assert len((tmp_path / "o.rejected.tsv").read_text().splitlines()) == 3
     assert sorted(p.name for p in tmp_path.glob("o.*")) == ["o.rejected.tsv"]  # no header-only outputs
 
 
-def test_chr_prefix_mismatch_is_resolved(hg38_chr2, tiny, tmp_path):
+def test_chr_prefix_mismatch_is_resolved(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "nochr.bed"
     bed.write_text("2\t1000\t1100\tr1\n")
-    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "o"))
     assert result.exit_code == 0, text
     _, rows = _table(tmp_path / "o.bed")
     assert rows[0][0] == "2"  # input column kept
@@ -208,72 +199,72 @@ def test_chr_prefix_mismatch_is_resolved(hg38_chr2, tiny, tmp_path):
 
 
 @pytest.mark.parametrize("content", ["", "# only a comment\ntrack name=x\n"])
-def test_empty_input(hg38_chr2, tiny, tmp_path, content):
+def test_empty_input(hg38_chr2, tiny_models, tmp_path, content):
     bed = tmp_path / "empty.bed"
     bed.write_text(content)
-    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "o"))
     assert result.exit_code == 1 and "no records" in text
     assert not list(tmp_path.glob("o.*"))
 
 
-def test_gzip_and_crlf_inputs(hg38_chr2, tiny, tmp_path):
+def test_gzip_and_crlf_inputs(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "r.bed.gz"
     with gzip.open(bed, "wt", newline="") as fh:
         fh.write("chr2\t1000\t1100\ta\r\nchr2\t2000\t2100\tb\r\n")
-    result, text = _run(_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"))
+    result, text = _run(_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "o"))
     assert result.exit_code == 0, text
     _, rows = _table(tmp_path / "o.bed")
     assert [r[3] for r in rows] == ["a", "b"]  # no stray \r in names
     broken = tmp_path / "t.bed.gz"
     broken.write_bytes(bed.read_bytes()[:-12])
-    result, text = _run(_bed_args(broken, hg38_chr2, tiny, tmp_path / "b"))
+    result, text = _run(_bed_args(broken, hg38_chr2, tiny_models, tmp_path / "b"))
     assert result.exit_code == 1 and "gzip" in text
 
 
-def test_stdin_narrowpeak(hg38_chr2, tiny, tmp_path):
+def test_stdin_narrowpeak(hg38_chr2, tiny_models, tmp_path):
     peaks = "chr2\t1000\t1200\tp1\t500\t.\t3.5\t-1\t-1\t100\nchr2\t5000\t5300\tp2\t900\t.\t7.1\t-1\t-1\t150\n"
-    result, text = _run(["-", "--format", "bed", "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"],
+    result, text = _run(["-", "--format", "bed", "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"],
                          "-o", tmp_path / "p"], input=peaks)
     assert result.exit_code == 0, text
     header, rows = _table(tmp_path / "p.bed")
     assert header[:6] == ["chrom", "start", "end", "name", "score", "strand"] and len(rows) == 2
     (tmp_path / "x.narrowPeak").write_text(peaks)
     result, text = _run([tmp_path / "x.narrowPeak", "--genome", hg38_chr2, "--task", "tfbs", "--model",
-                         tiny["tfbs"], "-o", tmp_path / "n"])
+                         tiny_models["tfbs"], "-o", tmp_path / "n"])
     header, rows = _table(tmp_path / "n.bed")
     assert header[6:10] == ["signalValue", "pValue", "qValue", "peak"]
 
 
-def test_binary_input_is_a_clear_error(hg38_chr2, tiny, tmp_path):
+def test_binary_input_is_a_clear_error(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "binary.bed"
     bed.write_bytes(b"chr2\t1\t5\n\x00\xff\xfe\x01garbage\n")
-    result, text = _run([*_bed_args(bed, hg38_chr2, tiny, tmp_path / "o"), "--strict"])
+    result, text = _run([*_bed_args(bed, hg38_chr2, tiny_models, tmp_path / "o"), "--strict"])
     assert result.exit_code == 1 and "binary.bed:2" in text
 
 
-def test_usage_errors(hg38_chr2, tiny, tmp_path):
+def test_usage_errors(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "r.bed"
     bed.write_text("chr2\t1000\t1100\n")
     cases = [
-        ([bed, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"], "--genome"),
+        ([bed, "--task", "tfbs", "--model", tiny_models["tfbs"], "-o", tmp_path / "o"], "--genome"),
         ([bed, "--genome", hg38_chr2, "--task", "risk", "-o", tmp_path / "o"], "needs VCF"),
         (["-", "--genome", hg38_chr2, "-o", tmp_path / "o"], "--format"),
         ([tmp_path / "r.txt", "--genome", hg38_chr2, "-o", tmp_path / "o"], "--format"),
         ([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tmp_path / "nope", "-o", tmp_path / "o"],
          "nope"),
-        ([bed, "--genome", hg38_chr2, "--task", "promoter", "--model", tiny["tfbs"], "-o", tmp_path / "o"],
+        ([bed, "--genome", hg38_chr2, "--task", "promoter", "--model", tiny_models["tfbs"], "-o", tmp_path / "o"],
          "trained for task 'tfbs'"),
-        ([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "--tf", "FOXA1",
+        ([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"], "--tf", "FOXA1",
           "-o", tmp_path / "o"], "no such output"),
-        ([bed, "--genome", tmp_path / "missing.fa", "--model", tiny["tfbs"], "--task", "tfbs", "-o",
+        ([bed, "--genome", tmp_path / "missing.fa", "--model", tiny_models["tfbs"], "--task", "tfbs", "-o",
           tmp_path / "o"], "not found"),
-        ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "-o", tmp_path / "no" / "o"],
+        ([bed, "--genome", hg38_chr2, "--model", tiny_models["tfbs"], "--task", "tfbs", "-o", tmp_path / "no" / "o"],
          "does not exist"),
-        ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "--tile", "0", "-o",
+        ([bed, "--genome", hg38_chr2, "--model", tiny_models["tfbs"], "--task", "tfbs", "--tile", "0", "-o",
           tmp_path / "o"], "positive"),
-        ([bed, "--genome", hg38_chr2, "--model", tiny["tfbs"], "--task", "tfbs", "--context-bp", "500", "-o",
+        ([bed, "--genome", hg38_chr2, "--model", tiny_models["tfbs"], "--task", "tfbs", "--context-bp", "500", "-o",
           tmp_path / "o"], "reads at most 128 bp"),
-        ([bed, "--genome", hg38_chr2, "--model", tiny["splice"], "--task", "splice", "--splice-distance", "5", "-o",
+        ([bed, "--genome", hg38_chr2, "--model", tiny_models["splice"], "--task", "splice", "--splice-distance", "5", "-o",
           tmp_path / "o"], "applies to VCF"),
     ]
     for args, message in cases:
@@ -289,22 +280,22 @@ def test_missing_default_model_fails_clearly(hg38_chr2, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "default model for --task tfbs is not available" in text
 
 
-def test_malformed_vcf_record(hg38_chr2, tiny, tmp_path):
+def test_malformed_vcf_record(hg38_chr2, tiny_models, tmp_path):
     vcf = tmp_path / "bad.vcf"
     vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
                    "chr2\t1000\t.\tA\tG\t.\t.\t.\nchr2\tx\n")
-    result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"])
+    result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"], "-o", tmp_path / "o"])
     assert result.exit_code == 1 and "bad.vcf:4" in text
     assert not list(tmp_path.glob("o.*"))
 
 
-def test_chr22_piece_with_genome_offset(real_data, tiny, tmp_path):
+def test_chr22_piece_with_genome_offset(real_data, tiny_models, tmp_path):
     src = real_data / "regions" / "encode_rampage_rpeaks.hg38_windows.bed"
     bed = tmp_path / "chr22.bed"
     bed.write_text("".join(ln + "\n" for ln in src.read_text().splitlines() if ln.startswith("chr22\t")))
     piece = real_data / "genome" / "hg38_chr22_32000000_32300000.fa.gz"
     result, text = _run([bed, "--genome", piece, "--genome-offset", "chr22=32000000", "--task", "tfbs",
-                         "--model", tiny["tfbs"], "-o", tmp_path / "c"])
+                         "--model", tiny_models["tfbs"], "-o", tmp_path / "c"])
     assert result.exit_code == 0, text
     _, rows = _table(tmp_path / "c.bed")
     assert len(rows) == 12
@@ -313,29 +304,29 @@ def test_chr22_piece_with_genome_offset(real_data, tiny, tmp_path):
     s, e = int(rows[0][1]), int(rows[0][2])
     assert bw.values("chr22", (s + e) // 2, (s + e) // 2 + 1)[0] == pytest.approx(float(rows[0][12]), abs=6e-5)
     bw.close()
-    result, text = _run([bed, "--genome", piece, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "d"])
+    result, text = _run([bed, "--genome", piece, "--task", "tfbs", "--model", tiny_models["tfbs"], "-o", tmp_path / "d"])
     assert result.exit_code == 1 and "beyond the end of chr22" in text  # without the offset: a clear reject
 
 
-def test_header_only_vcf_passes_through(hg38_chr2, tiny, tmp_path):
+def test_header_only_vcf_passes_through(hg38_chr2, tiny_models, tmp_path):
     vcf = tmp_path / "empty.vcf"
     vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
-    result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o", tmp_path / "o"])
+    result, text = _run([vcf, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"], "-o", tmp_path / "o"])
     assert result.exit_code == 0 and "no records" in text
     assert list(pysam.VariantFile(str(tmp_path / "o.vcf.gz"))) == []
     empty = tmp_path / "zero.vcf"
     empty.write_text("")
-    result, text = _run([empty, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "-o",
+    result, text = _run([empty, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"], "-o",
                          tmp_path / "z"])
     assert result.exit_code == 1 and "zero.vcf" in text
 
 
 @pytest.mark.gpu
-def test_cuda_bf16_matches_cpu(hg38_chr2, tiny, tmp_path):
+def test_cuda_bf16_matches_cpu(hg38_chr2, tiny_models, tmp_path):
     bed = tmp_path / "r.bed"
     bed.write_text("".join(f"chr2\t{s}\t{s + 200}\n" for s in range(264000, 266000, 100)))
     for device in ("cpu", "cuda"):
-        result, text = _run([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny["tfbs"], "--device",
+        result, text = _run([bed, "--genome", hg38_chr2, "--task", "tfbs", "--model", tiny_models["tfbs"], "--device",
                              device, "--tracks", "none", "-o", tmp_path / device])
         assert result.exit_code == 0, text
     cpu = np.array([[float(x) for x in r[3:]] for r in _table(tmp_path / "cpu.bed")[1]])
@@ -344,7 +335,7 @@ def test_cuda_bf16_matches_cpu(hg38_chr2, tiny, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_script_with_a_registry_of_tiny_models(hg38_chr2, tiny, tmp_path):
+def test_demo_script_with_a_registry_of_tiny_models(hg38_chr2, tiny_models, tmp_path):
     """examples/demo.sh end to end, the tiny models registered under the default names."""
     import os
     import shutil
@@ -354,7 +345,7 @@ def test_demo_script_with_a_registry_of_tiny_models(hg38_chr2, tiny, tmp_path):
 
     registry = tmp_path / "registry"
     registry.mkdir()
-    for task, path in tiny.items():
+    for task, path in tiny_models.items():
         register_model(path, f"genebert-{task}", task, "0-test", root=registry)
     genebert = shutil.which("genebert") or str(Path(__import__("sys").executable).parent / "genebert")
     env = {**os.environ, "GENEBERT_PRETRAINED": str(registry), "DEMO_OUT": str(tmp_path / "demo"),

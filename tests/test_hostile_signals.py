@@ -9,25 +9,16 @@ import sys
 import time
 
 import pytest
-import torch
-
-from annotate_helpers import build_tiny_models
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    torch.set_num_threads(1)
-    return build_tiny_models(tmp_path_factory.mktemp("models"))
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_mid_run_leaves_nothing_behind(tiny, hg38_chr2, tmp_path, sig, code):
+def test_a_signal_mid_run_leaves_nothing_behind(tiny_models, hg38_chr2, tmp_path, sig, code):
     out = tmp_path / "out"
     out.mkdir()
     bed = tmp_path / "in.bed"
     bed.write_text("".join(f"chr2\t{s}\t{s + 20_000}\tr{s}\n" for s in range(1_000_000, 1_400_000, 20_000)))
     cmd = [sys.executable, "-m", "genebert_tool.cli", "annotate", str(bed), "--genome", str(hg38_chr2),
-           "--task", "splice", "--model", str(tiny["splice"]), "--tracks", "bigwig,bedgraph,bed6",
+           "--task", "splice", "--model", str(tiny_models["splice"]), "--tracks", "bigwig,bedgraph,bed6",
            "-o", str(out / "run"), "-q"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={"OMP_NUM_THREADS": "1",
                                                                             **__import__("os").environ})

@@ -19,7 +19,7 @@ import pysam
 import pytest
 from click.testing import CliRunner
 
-from annotate_helpers import build_tiny_models, gc_models
+from annotate_helpers import gc_models
 from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures
 from genebert_tool.errors import InputError, ModelError
 from genebert_tool.genome.fasta import Genome
@@ -200,12 +200,12 @@ def test_genome_without_the_variants_contig_names_file_and_line(genome_fa, tmp_p
 
 # --------------------------------------------------------------------------------------- CLI
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory) -> Path:
-    """The tiny random task models registered under the shipped default names."""
+def registry(tmp_path_factory, tiny_models) -> Path:
+    """The tiny random task models registered under the shipped default names (copied by register_model)."""
     from genebert_tool.pretrained import register_model
 
     root = tmp_path_factory.mktemp("registry")
-    for task, path in build_tiny_models(tmp_path_factory.mktemp("models")).items():
+    for task, path in tiny_models.items():
         register_model(path, f"genebert-{task}", task, "0-test", root=root)
     return root
 
