@@ -95,7 +95,7 @@ def main() -> None:
     """
 
 
-# ---- motifs (issue 2) --------------------------------------------------------------------
+# ---- motifs ------------------------------------------------------------------------------
 
 
 @main.group()
@@ -152,7 +152,7 @@ def motifs_list(release):
     write_motif_list(click.get_text_stream("stdout"), release)
 
 
-# ---- prepare / pretrain (issue 3) --------------------------------------------------------
+# ---- prepare / pretrain ------------------------------------------------------------------
 
 
 @main.command()
@@ -273,7 +273,7 @@ def pretrain_eval(model_dir, data, batches, batch_size, seed, output) -> None:
     click.echo(text, nl=False)
 
 
-# ---- finetune / evaluate (issue 4) -------------------------------------------------------
+# ---- finetune / evaluate -----------------------------------------------------------------
 
 
 def _expand_inputs(patterns: tuple[str, ...], option: str) -> list[str]:
@@ -511,7 +511,7 @@ def calibrate_cmd(model_dir, n_windows, seed):
                    f"{entry['threshold_fpr_0.001']:.4f}; background p>=0.5: {entry['fraction_above_0.5']:.2%}", err=True)
 
 
-# ---- annotate (issue 5) ------------------------------------------------------------------
+# ---- annotate ----------------------------------------------------------------------------
 
 
 @main.command("annotate")
@@ -621,7 +621,7 @@ def _risk_model_for(task: str, risk_model: str | None) -> str | None:
     return str(resolve_model(DEFAULT_RISK_MODEL))
 
 
-# ---- explain (issue 12 item 3) -----------------------------------------------------------
+# ---- explain -----------------------------------------------------------------------------
 
 
 @main.command("explain")
@@ -672,7 +672,7 @@ def explain_cmd(region, genome, genome_offsets, task, models, tfs, splice_distan
         click.echo(f"wrote {p}", err=True)
 
 
-# ---- browse (issue 6) --------------------------------------------------------------------
+# ---- browse ------------------------------------------------------------------------------
 
 
 @main.command()

@@ -6,7 +6,6 @@ import pytest
 
 from genebert_tool.annotate.windows import (
     centred_window,
-    iter_positions,
     iter_tiles,
     slice_padded,
     split_variant_flank,
@@ -56,9 +55,6 @@ def test_tiles_cover_region(start, end, tile, step):
 def test_bad_tile_and_step():
     with pytest.raises(ValueError):
         list(iter_tiles(0, 10, 0, 1))
-    with pytest.raises(ValueError):
-        list(iter_positions(0, 10, 0))
-    assert list(iter_positions(0, 10, 3)) == [0, 3, 6, 9]
 
 
 def test_snv_windows_differ_only_at_centre():

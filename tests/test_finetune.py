@@ -177,7 +177,7 @@ def test_base_accepts_head_overrides_only(tmp_path: Path):
 def test_reverse_complement_training_gives_a_strand_symmetric_model(tmp_path: Path):
     from genebert_tool.genome.sequences import reverse_complement
     from genebert_tool.inference.predictor import Predictor
-    from trainer.finetune import load_task_model, score_sequences
+    from trainer.finetune import score_sequences
 
     train = _toy_csv(tmp_path / "train.csv", 400, 0, motif="GATTACAG")
     dev = _toy_csv(tmp_path / "dev.csv", 100, 1, motif="GATTACAG")
@@ -190,7 +190,7 @@ def test_reverse_complement_training_gives_a_strand_symmetric_model(tmp_path: Pa
     rc = [reverse_complement(s) for s in seqs]
     pred = Predictor.from_pretrained(out, device="cpu")
     assert np.allclose(pred.predict(seqs), pred.predict(rc), atol=1e-6)
-    model, tok = load_task_model(out)
+    model, tok = pred.model, pred.tokenizer  # the loaded model, scored by finetune's dev path
     a = score_sequences(model, tok, seqs, max_len=40)
     assert np.allclose(a, score_sequences(model, tok, rc, max_len=40), atol=1e-6)
     assert np.allclose(a, pred.predict(seqs), atol=1e-5)

@@ -49,7 +49,6 @@ from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write
 __all__ = [
     "FinetuneConfig",
     "finetune",
-    "load_task_model",
     "region_matrices",
     "score_sequences",
     "summarise_metrics",
@@ -219,16 +218,6 @@ def summarise_metrics(task: str, labels: np.ndarray, probs: np.ndarray, output_n
         return compute_metrics(labels2[keep, 0], probs[keep, 0], task=task, allow_one_class=allow_one_class)
     m = compute_multitask_metrics(labels2, probs, list(output_names), task=task, allow_one_class=allow_one_class)
     return {**m["mean"], **m}
-
-
-def load_task_model(model_dir: str | os.PathLike):
-    """(model, tokenizer) of a saved task model directory, in eval mode on CPU."""
-    from genebert_tool.genome.tokenizer import KmerTokenizer
-    from genebert_tool.model.modeling import GeneBertForSequenceClassification
-
-    model = GeneBertForSequenceClassification.from_pretrained(str(model_dir))
-    model.eval()
-    return model, KmerTokenizer.from_pretrained(model_dir)
 
 
 # ------------------------------------------------------------------ model construction

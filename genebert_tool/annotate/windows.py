@@ -49,13 +49,6 @@ def iter_tiles(start: int, end: int, tile: int, step: int) -> Iterator[tuple[int
         yield end - tile, end
 
 
-def iter_positions(start: int, end: int, step: int = 1) -> Iterator[int]:
-    """Positions ``start, start+step, ...`` inside ``[start, end)`` (splice: one window per position)."""
-    if step <= 0:
-        raise ValueError(f"--step must be positive, got {step}")
-    yield from range(start, end, step)
-
-
 def variant_flank_request(start: int, ref: str, length: int, distance: int = 0) -> tuple[int, int]:
     """The genome interval :func:`split_variant_flank` needs: ``length + distance`` bp either side of REF."""
     return start - length - distance, start + len(ref) + length + distance

@@ -320,12 +320,9 @@ def _blocks(start: int, end: int, named: dict[str, str]) -> tuple[tuple[int, int
 def _iter_regions(path: Path, owner: FeatureTrack, *, bed_semantics: bool = True):
     """Regions from the genome package's BED reader (``bed_semantics``) or, for a table with a
     header, from its first three columns; malformed lines are counted in ``owner.skipped``."""
+    from genebert_tool.genome.bed import iter_bed
     from genebert_tool.genome.intervals import RejectLog
 
-    try:
-        from genebert_tool.genome.bed import iter_bed
-    except ImportError:  # pragma: no cover - written alongside; the reader below stands in
-        iter_bed = _iter_bed_minimal
     rejects = RejectLog()
     yield from (iter_bed if bed_semantics else _iter_bed_minimal)(str(path), rejects=rejects)
     for reject in rejects:

@@ -84,24 +84,12 @@ class SequenceTrack:
         self.path = Path(path)
         self.name = self.path.name
         check_readable(self.path)
-        try:
-            from genebert_tool.genome.fasta import Genome
-        except ImportError:  # the genome package is written alongside; pyfaidx does the same job
-            Genome = None
-        try:
-            if Genome is not None:
-                self._genome = Genome(self.path, offsets=offsets)
-                self.contigs: dict[str, int | None] = dict(self._genome.contigs)
-                self._fetch = self._genome.fetch
-            else:
-                import pyfaidx
+        from genebert_tool.genome.fasta import Genome
 
-                if offsets:
-                    raise InputError("FASTA offsets need genebert_tool.genome.fasta", path=str(path))
-
-                fasta = pyfaidx.Fasta(str(self.path), sequence_always_upper=True)
-                self.contigs = {k: len(v) for k, v in fasta.items()}
-                self._fetch = lambda c, s, e: _pad_fetch(fasta, self.contigs, c, s, e)
+        try:
+            self._genome = Genome(self.path, offsets=offsets)
+            self.contigs: dict[str, int | None] = dict(self._genome.contigs)
+            self._fetch = self._genome.fetch
         except InputError:
             raise
         except Exception as exc:  # pyfaidx raises many types for bad files
@@ -153,10 +141,3 @@ def open_track(path: str | os.PathLike) -> Track:
         "unknown track type (expected .bw, .bedGraph, .bed, .narrowPeak, .gtf, .vcf[.gz], .fa[.gz])", path=str(p)
     )
 
-
-def _pad_fetch(fasta, contigs: dict[str, int | None], chrom: str, start: int, end: int) -> str:
-    length = contigs[chrom] or 0
-    left = max(0, -start)
-    lo, hi = max(0, start), min(end, length)
-    body = str(fasta[chrom][lo:hi]) if hi > lo else ""
-    return "N" * left + body + "N" * max(0, end - start - left - len(body))
