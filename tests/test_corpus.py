@@ -15,7 +15,8 @@ from genebert_tool.genome.fasta import Genome
 from genebert_tool.genome.sequences import read_deepbind
 from genebert_tool.genome.tokenizer import KmerTokenizer
 from trainer import corpus as corpus_mod
-from trainer.corpus import Corpus, deepbind_groups, prepare_corpus, trim_centre
+from genebert_tool.genome.windows import centre_fit
+from trainer.corpus import Corpus, deepbind_groups, prepare_corpus
 
 TFS = ["CTCF", "GATA1", "SPI1", "MYC"]
 DEEPBIND = "tfbs/deepbind_encode"
@@ -57,7 +58,7 @@ def test_groups_mode_on_deepbind(real_data, tmp_path):
         tokens = c.tokens(i)
         assert tokens.shape == (10, 15) and c.motifs(i).shape == (10, 4)
         for r in range(10):  # each region = its centred 20 bp, tokenised on its own
-            np.testing.assert_array_equal(tokens[r], tok.encode(trim_centre(records[int(lines[r])], 20)))
+            np.testing.assert_array_equal(tokens[r], tok.encode(centre_fit(records[int(lines[r])], 20)))
     # the true next sample is the next 10 lines of the same file; the last of a group has none
     assert c.next[11] == -1 and c.next[23] == -1
     for i in range(11):
@@ -73,7 +74,7 @@ def test_motif_columns_are_real_max_scores(real_data, tmp_path):
     prepare_corpus(tmp_path / "c", groups=groups, tf_names=TFS, region_len=30, max_samples_per_cell_type=2)
     c = Corpus(tmp_path / "c")
     records = {r.line: r.sequence for r in read_deepbind(next(iter(groups.values())))}
-    seqs = [trim_centre(records[int(line)], 30) for line in c.coords(1)[:, 1]]
+    seqs = [centre_fit(records[int(line)], 30) for line in c.coords(1)[:, 1]]
     expected = max_scores(seqs, load_motifs("JASPAR2018", tf_names=TFS))
     np.testing.assert_allclose(c.motifs(1), expected, atol=0.02, rtol=2e-3)  # stored as float16
 
@@ -171,9 +172,20 @@ def test_other_parameters_refused_in_same_directory(real_data, tmp_path):
         prepare_corpus(tmp_path / "c", groups=groups, tf_names=TFS[:1], region_len=18, max_samples_per_cell_type=2)
 
 
-def test_trim_centre():
-    assert trim_centre("AACCGGTT", 4) == "CCGG"
-    assert trim_centre("ACG", 7) == "NNACGNN"
+def test_groups_mode_cuts_by_the_window_rule(tmp_path):
+    """An even-length sequence cut to an odd region_len gives its extra base to the left, as annotate
+    does (genome/windows.py); shorter ones are N-padded by the same rule."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(9)] + ["ACGTACGTACGTA"]
+    fasta = tmp_path / "g.fa"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+    prepare_corpus(tmp_path / "c", groups={"g": str(fasta)}, tf_names=TFS[:1], region_len=21)
+    c = Corpus(tmp_path / "c")
+    tok = KmerTokenizer(6)
+    assert centre_fit(seqs[0], 21) == seqs[0][10:31]  # excess 19: 10 bases left out on the left, 9 on the right
+    assert centre_fit(seqs[9], 21) == "NNNN" + seqs[9] + "NNNN"
+    for r, seq in enumerate(seqs):
+        np.testing.assert_array_equal(c.tokens(0)[r], tok.encode(centre_fit(seq, 21)))
 
 
 def test_parse_named_paths():

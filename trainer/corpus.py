@@ -13,7 +13,9 @@ Two modes, recorded in ``index.json`` as ``mode``:
   one "cell type" per TF x cell line file); ``n_regions`` consecutive sequences of a file (file
   order) form a sample. ``_B`` files are DeepBind's test folds and are refused.
 
-Each region is centred and trimmed (or N-padded) to ``region_len`` bp and tokenised *separately*
+Each region is centred and trimmed (or N-padded) to ``region_len`` bp by the one window rule
+(``genebert_tool.genome.windows``: regions mode reads ``centred_window`` of the region from the genome,
+groups mode cuts or pads each sequence with ``centre_fit``) and tokenised *separately*
 (``region_len - k + 1`` overlapping k-mers per region), so no k-mer spans the junction of two
 regions. Its motif affinity is the JASPAR max log-odds score over that same ``region_len`` window
 (``genebert_tool.motifs.max_scores``), so the region matrix describes what the sequence encoder sees.
@@ -53,10 +55,13 @@ from typing import Any
 import numpy as np
 
 from genebert_tool.errors import InputError
+from genebert_tool.genome.io import atomic_write
 from genebert_tool.genome.tokenizer import KmerTokenizer
+from genebert_tool.genome.windows import centre_fit, centred_window
+from genebert_tool.motifs.jaspar import DEFAULT_RELEASE
 
 __all__ = [
-    "CorpusSpec", "prepare_corpus", "Corpus", "deepbind_groups", "parse_named_paths", "trim_centre",
+    "CorpusSpec", "prepare_corpus", "Corpus", "deepbind_groups", "parse_named_paths",
 ]
 
 FORMAT_VERSION = 1
@@ -74,7 +79,7 @@ class CorpusSpec:
     n_regions: int = 10
     shard_size: int = 1024         # samples per shard
     seed: int = 0
-    jaspar_release: str = "JASPAR2018"
+    jaspar_release: str = DEFAULT_RELEASE
     tf_names: list[str] | None = None
     max_samples_per_cell_type: int | None = None
     offsets: dict[str, int] = field(default_factory=dict)
@@ -91,15 +96,6 @@ class CorpusSpec:
 
 
 # ---------------------------------------------------------------------------------- helpers
-def trim_centre(seq: str, length: int) -> str:
-    """The central ``length`` bases of ``seq``; shorter sequences are padded with N on both sides."""
-    if len(seq) >= length:
-        off = (len(seq) - length) // 2
-        return seq[off : off + length]
-    left = (length - len(seq)) // 2
-    return "N" * left + seq + "N" * (length - len(seq) - left)
-
-
 def parse_named_paths(specs: Iterable[str], *, option: str, allow_repeat: bool = False) -> dict[str, Any]:
     """``["K562=a.bed", ...]`` -> ``{"K562": "a.bed"}`` (order kept). With ``allow_repeat`` a name may
     come back (``K562=a.bed K562=b.bed``) and the values are lists of paths (their regions are united)."""
@@ -263,15 +259,13 @@ _Sample = tuple[int, list[tuple[str, tuple[int, int, int]]], bool]
 
 
 def _iter_region_samples(spec: CorpusSpec, genome, per_type, chroms: list[str]) -> Iterator[_Sample]:
-    half = spec.region_len // 2
     for ct, name in enumerate(per_type):
         runs = _runs(per_type[name], spec.n_regions)
         first, last = _block(len(runs), spec.max_samples_per_cell_type, spec.seed, name)
         for s in range(first, last):
             items = []
             for chrom_i, start, end in runs[s]:
-                centre = (start + end) // 2
-                seq = genome.fetch(chroms[chrom_i], centre - half, centre - half + spec.region_len)
+                seq = genome.fetch(chroms[chrom_i], *centred_window(start, end, spec.region_len))
                 items.append((seq, (chrom_i, start, end)))
             has_next = s + 1 < last and runs[s + 1][0][0] == runs[s][0][0]
             yield ct, items, has_next
@@ -290,7 +284,7 @@ def _iter_group_samples(spec: CorpusSpec, groups: dict[str, str]) -> Iterator[_S
         first, last = _block(n_samples, spec.max_samples_per_cell_type, spec.seed, name)
         for s in range(first, last):
             chunk = records[s * spec.n_regions : (s + 1) * spec.n_regions]
-            items = [(trim_centre(seq, spec.region_len), (-1, line, line + 1)) for seq, line in chunk]
+            items = [(centre_fit(seq, spec.region_len), (-1, line, line + 1)) for seq, line in chunk]
             yield ct, items, s + 1 < last
 
 
@@ -312,18 +306,13 @@ def _shard_done(out: Path, shard: int, digest: str) -> dict | None:
 
 
 def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp.npy")
-    mm = np.lib.format.open_memmap(tmp, mode="w+", dtype=array.dtype, shape=array.shape)
-    mm[...] = array
-    mm.flush()
-    del mm
-    os.replace(tmp, path)
+    with atomic_write(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    os.replace(tmp, path)
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(data, indent=1) + "\n")
 
 
 def _write_shard(out: Path, shard: int, first: int, buf: list[_Sample], spec: CorpusSpec,
@@ -364,7 +353,7 @@ def prepare_corpus(
     n_regions: int = 10,
     shard_size: int = 1024,
     seed: int = 0,
-    jaspar_release: str = "JASPAR2018",
+    jaspar_release: str = DEFAULT_RELEASE,
     tf_names: list[str] | None = None,
     max_samples_per_cell_type: int | None = None,
     offsets: dict[str, int] | None = None,
