@@ -16,6 +16,7 @@ import click
 from genebert_tool import __version__
 from genebert_tool.motifs.jaspar import DEFAULT_RELEASE as JASPAR_RELEASE
 from genebert_tool.tasks import annotate_tasks, task_names
+from genebert_tool.writers.tracks import TRACK_FORMATS
 
 
 def _silence_stdout() -> None:
@@ -551,8 +552,9 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("--motif-min-delta", type=float, default=2.0, show_default=True, metavar="BITS",
               help="VCF: ... and change by at least BITS (log2-odds) to be listed in GENEBERT_MOTIF.")
 @click.option("--tracks", default="bigwig,bed6", show_default=True,
-              help="Browser tracks for BED/FASTA input: any of bigwig, bedgraph, bed6, bgfpr (-log10 "
-                   "background FPR bigWigs PREFIX.<output>.bgfpr.bw, calibrated models), or 'none'.")
+              help="Browser tracks for BED/FASTA input, comma-separated: "
+                   + "; ".join(f"{f.name} ({f.help}, PREFIX.<output>{f.suffix})" for f in TRACK_FORMATS.values())
+                   + "; or 'none'.")
 @click.option("--batch-size", type=int, default=256, show_default=True, help="Windows per model forward pass.")
 @click.option("--workers", type=int, default=0, show_default=True, help="Processes fetching genome windows.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,

@@ -15,6 +15,14 @@ def test_score_and_fpr_number_formats():
     assert schema.format_fpr(0.0123456) == "0.0123" and schema.format_fpr(5e-05) == "5e-05"
     assert schema.format_fpr(1.0) == "1" and schema.format_fpr(None) == "."
     assert schema.parse_number(schema.format_fpr(5e-05)) == pytest.approx(5e-05)
+    # one negative-zero rule for every decimals count (scores: 4, motif bits: 2)
+    assert schema.format_fixed(-0.004, 2) == "0.00" and schema.format_fixed(-0.006, 2) == "-0.01"
+    assert schema.format_fixed(-0.0, 4) == "0.0000" and schema.format_fixed(-10.0, 1) == "-10.0"
+
+
+def test_skip_entry_round_trip():
+    text = ",".join([schema.format_skip_entry("<DEL>", "SYMBOLIC_ALT"), "NO_ALT"])
+    assert list(schema.parse_skip_entries(text.split(","))) == [("<DEL>", "SYMBOLIC_ALT"), (".", "NO_ALT")]
 
 
 def test_score_entry_round_trip():

@@ -33,8 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import InputError
+from genebert_tool.writers.tracks import TRACK_FORMATS
 
-_TABLE_SUFFIXES = (".bed", ".tsv", ".bedGraph")
+#: Text outputs joined as tables: the scored table and every text track format (BED6, bedGraph).
+_TABLE_SUFFIXES = (".bed", ".tsv", *sorted({f.suffix for f in TRACK_FORMATS.values() if f.text}))
 _COLUMN_LINE = (".tsv",)  # tables whose column header is a plain (not ``#``) line
 _BLOCK = 1 << 20  # bases of a bigWig read at a time (flat memory on per-base tracks)
 

@@ -14,7 +14,6 @@ from genebert_tool.genome.intervals import RejectLog
 if TYPE_CHECKING:
     from genebert_tool.annotate.models import ScoringModel
 
-TRACK_FORMATS = ("bigwig", "bedgraph", "bed6", "bgfpr")  # bgfpr: -log10 background FPR bigWigs
 _PREFIX_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bed.gz", ".bed", ".tsv", ".bw")
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from genebert_tool.errors import InputError
+from genebert_tool.writers.tracks import TRACK_FORMATS
 
 _INPUT_SUFFIX = re.compile(r"(\.(bed|narrowpeak|broadpeak|bedgraph|vcf|bcf|fa|fasta|fna))?(\.(gz|bgz))?$", re.I)
 
@@ -44,7 +45,7 @@ def planned_outputs(prefix: str, fmt: str, columns: Sequence[str] = ()) -> list[
     if prefix == "-":
         return []
     table = {"vcf": [".vcf.gz", ".vcf.gz.tbi"], "bed": [".bed"], "fasta": [".tsv"]}[fmt]
-    per_column = [] if fmt == "vcf" else [".bed", ".bw", ".bedGraph", ".bgfpr.bw"]
+    per_column = [] if fmt == "vcf" else [f.suffix for f in TRACK_FORMATS.values()]
     return ([prefix + s for s in table] + [prefix + ".rejected.tsv"]
             + [f"{prefix}.{c}{s}" for c in columns for s in per_column])
 

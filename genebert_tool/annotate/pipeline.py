@@ -28,7 +28,6 @@ from typing import TypeVar
 from genebert_tool.annotate.formats import detect_format
 from genebert_tool.annotate.models import TASKS, ScoringModel, load_models
 from genebert_tool.annotate.options import (
-    TRACK_FORMATS,
     AnnotateOptions,
     AnnotateSummary,
     output_prefix,
@@ -36,6 +35,7 @@ from genebert_tool.annotate.options import (
 )
 from genebert_tool.annotate.outputs import PrefixLock, check_outputs, planned_outputs, read_files, resolve_prefix
 from genebert_tool.errors import InputError
+from genebert_tool.writers.tracks import TRACK_FORMATS
 
 T = TypeVar("T")
 

@@ -49,6 +49,7 @@ from genebert_tool.errors import InputError, ModelError
 from genebert_tool.formats import schema
 from genebert_tool.genome.intervals import RejectLog
 from genebert_tool.genome.io import display_name
+from genebert_tool.writers.tracks import track_formats
 
 
 @dataclass(slots=True)
@@ -247,7 +248,7 @@ class RegionRunner:
         self.pos_models = [m for m in models if m.per_position]
         self.columns = [c for m in models for c in m.columns]
         self.region_columns = [c for m in self.region_models for c in m.columns]
-        want_tracks = any(t in options.tracks for t in ("bigwig", "bedgraph", "bgfpr"))
+        want_tracks = bool(track_formats(options.tracks, "signal"))
         self.region_tracks = want_tracks and bool(self.region_models) and (fmt == "bed" or bool(options.tile))
         self.pos_tracks = want_tracks and bool(self.pos_models)
         self.comments = header_comments(options, fmt, models)
@@ -259,7 +260,6 @@ class RegionRunner:
         from pathlib import Path
 
         from genebert_tool.annotate.fetch import WindowFetcher
-        from genebert_tool.writers.bed import Bed6Writer
 
         options, stack = self.options, self._stack.__enter__()
         try:
@@ -275,14 +275,12 @@ class RegionRunner:
             self.pos_spools = ([stack.enter_context(TrackSpool(len(m.columns), workdir)) for m in self.pos_models]
                                if self.pos_tracks else [])
             self.table = None
-            self.bed6 = []
-            if self.fmt == "bed" and "bed6" in options.tracks:
-                for col in self.columns:
-                    w = Bed6Writer(f"{self.prefix}.{col}.bed", comments=self.comments,
-                                   track_line=f'track name="{col}" description="genebert {col}" useScore=1')
-                    stack.enter_context(w)
-                    self.bed6.append(w)
-                    self.summary.outputs.append(str(w.path))
+            self.row_tracks = []  # (format, one writer per column): BED input only
+            for f in track_formats(options.tracks, "rows") if self.fmt == "bed" else []:
+                writers = [stack.enter_context(f.open(f"{self.prefix}.{col}{f.suffix}", column=col, chrom_sizes=None,
+                                                      comments=self.comments)) for col in self.columns]
+                self.row_tracks.append((f, writers))
+                self.summary.outputs += [str(w.path) for w in writers]
         except BaseException:
             self._stack.__exit__(*sys.exc_info())
             raise
@@ -320,9 +318,9 @@ class RegionRunner:
             self._stack.enter_context(self.table)
         for row, cells in zip(chunk, calibration.table_cells(self.models, values)):
             self.table.write_row((*row.lead, *cells))
-        if self.bed6:
-            scores = np.rint(np.clip(values, 0.0, 1.0) * 1000).astype(np.int64)
-            for j, w in enumerate(self.bed6):
+        for f, writers in self.row_tracks:
+            scores = f.row_scores(values)
+            for j, w in enumerate(writers):
                 for i, row in enumerate(chunk):
                     w.write(row.chrom, row.start, row.end, row.label, int(scores[i, j]), row.strand)
         if self.region_spool is not None:
@@ -348,8 +346,9 @@ class RegionRunner:
                                          ScoredBedWriter, TsvWriter)
                 self._stack.enter_context(self.table)
         elif n == 0:  # every record rejected: no header-only outputs (the caller raises)
-            for w in self.bed6:
-                w.abort()
+            for _, writers in self.row_tracks:
+                for w in writers:
+                    w.abort()
             summary.outputs.clear()
         if self.table is not None:
             summary.outputs.insert(0, str(self.table.path))
@@ -402,34 +401,23 @@ def _open_table(options, fmt, prefix, first: Row, models, comments, bed_writer, 
 
 def _write_tracks(spool: TrackSpool, models: list[ScoringModel], chrom_sizes, prefix: str, formats,
                   comments) -> list[str]:
-    """One bigWig (and/or bedGraph) per column of ``models`` (the spool's columns, in order) and, with
-    ``bgfpr``, a ``-log10`` background-FPR bigWig per calibrated column; returns the paths written."""
-    from genebert_tool.writers.bed import BedGraphWriter
-    from genebert_tool.writers.bigwig import BigWigWriter
-
+    """One writer per column of ``models`` (the spool's columns, in order) for each ``signal`` format in
+    ``formats`` (``writers.tracks``); ``bgfpr`` formats only for calibrated columns, with ``-log10`` FPR
+    values. Returns the paths written, format by format."""
     columns = [c for m in models for c in m.columns]
     flat = [(m, i) for m in models for i in range(len(m.columns))]  # (model, its column) per spool column
-    fpr_of = [(j, m, i) for j, (m, i) in enumerate(flat) if m.background is not None and "bgfpr" in formats]
     order = [c for c, _ in chrom_sizes]
-    written: list[str] = []
     with contextlib.ExitStack() as stack:
-        bws = []
-        bgs = []
-        fprs = [stack.enter_context(BigWigWriter(f"{prefix}.{schema.fpr_column(columns[j])}.bw", chrom_sizes))
-                for j, _, _ in fpr_of]
-        if "bigwig" in formats:
-            bws = [stack.enter_context(BigWigWriter(f"{prefix}.{c}.bw", chrom_sizes)) for c in columns]
-        if "bedgraph" in formats:
-            bgs = [stack.enter_context(BedGraphWriter(f"{prefix}.{c}.bedGraph", comments=comments,
-                                                      track_line=f'track type=bedGraph name="{c}"'))
-                   for c in columns]
+        targets = []  # (writer, spool column, model or None for probabilities)
+        for f in track_formats(formats, "signal"):
+            for j, (m, _) in enumerate(flat):
+                if f.values == "bgfpr" and m.background is None:
+                    continue
+                w = stack.enter_context(f.open(f"{prefix}.{columns[j]}{f.suffix}", column=columns[j],
+                                               chrom_sizes=chrom_sizes, comments=comments))
+                targets.append((w, j, m if f.values == "bgfpr" else None))
         for chrom, s, e, v in spool.iter_resolved(order):
-            for j in range(len(columns)):
-                if bws:
-                    bws[j].add(chrom, s, e, v[:, j])
-                if bgs:
-                    bgs[j].add(chrom, s, e, v[:, j])
-            for w, (j, m, i) in zip(fprs, fpr_of):
-                w.add(chrom, s, e, -np.log10(m.background.fpr(m.outputs[i], v[:, j])))
-        written = [str(w.path) for w in bws] + [str(w.path) for w in bgs] + [str(w.path) for w in fprs]
+            for w, j, m in targets:
+                w.add(chrom, s, e, v[:, j] if m is None else -np.log10(m.background.fpr(m.outputs[flat[j][1]], v[:, j])))
+        written = [str(w.path) for w, _, _ in targets]
     return written

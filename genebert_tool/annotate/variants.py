@@ -298,7 +298,7 @@ class VariantRunner:
                     info.append((schema.INFO_MOTIF, ",".join(motif_entries)))
                 summary.scored += 1
             if site.skips:
-                info.append((schema.INFO_SKIP, ",".join(f"{info_safe(a)}|{skip_code(r)}" for a, r in site.skips)))
+                info.append((schema.INFO_SKIP, ",".join(schema.format_skip_entry(info_safe(a), skip_code(r)) for a, r in site.skips)))
             summary.alleles += len(site.variants) + len(site.skips)
             summary.alleles_scored += len(site.variants)
             self.writer.write(site.text or str(record), info)  # the input's own text where there is one

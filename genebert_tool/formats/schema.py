@@ -96,12 +96,18 @@ class MotifEntry:
         return "destroyed" if self.ref > self.alt else "created"
 
 
-def format_score(value: float | None) -> str:
-    """Four decimals, ``.`` for no value, and never ``-0.0000`` (a tiny negative rounded)."""
+def format_fixed(value: float | None, decimals: int) -> str:
+    """``value`` to ``decimals`` decimals, ``.`` for no value, and never a negative zero (``-0.0000``:
+    a tiny negative rounded) -- the one number rule of every genebert table, track and INFO field."""
     if value is None or not math.isfinite(value):
         return MISSING
-    text = f"{float(value):.4f}"
-    return "0.0000" if text == "-0.0000" else text
+    text = f"{float(value):.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def format_score(value: float | None) -> str:
+    """A probability or delta: :func:`format_fixed` to four decimals."""
+    return format_fixed(value, 4)
 
 
 def format_fpr(value: float | None) -> str:
@@ -143,14 +149,12 @@ def format_fpr_entry(allele: str, output: str, ref: float | None, alt: float | N
 
 def format_motif_entry(entry: MotifEntry) -> str:
     """``ALLELE|MOTIF|REF_SCORE|ALT_SCORE`` (motif scores in bits to two decimals)."""
-    return "|".join((entry.allele, entry.motif, _format_bits(entry.ref), _format_bits(entry.alt)))
+    return "|".join((entry.allele, entry.motif, format_fixed(entry.ref, 2), format_fixed(entry.alt, 2)))
 
 
-def _format_bits(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return MISSING
-    text = f"{float(value):.2f}"
-    return "0.00" if text == "-0.00" else text
+def format_skip_entry(allele: str, reason: str) -> str:
+    """``ALLELE|REASON`` of one ``GENEBERT_SKIP`` entry (:func:`parse_skip_entries` reads it back)."""
+    return f"{allele}|{reason}"
 
 
 def parse_motif_entries(entries: Iterable[str]) -> Iterator[MotifEntry]:

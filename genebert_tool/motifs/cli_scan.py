@@ -26,6 +26,7 @@ import numpy as np
 
 from genebert_tool import __version__
 from genebert_tool.errors import InputError
+from genebert_tool.formats.schema import format_score
 from genebert_tool.motifs.jaspar import DEFAULT_RELEASE, MotifSet, load_motifs
 from genebert_tool.motifs.scan import iter_hits, max_scores
 
@@ -164,7 +165,7 @@ def scan_to_file(
             bar.update(len(batch))
             if table is not None:
                 for record, values in zip(batch, matrix):
-                    table.write(record.label + "\t" + "\t".join(f"{v:.4f}" for v in values) + "\n")
+                    table.write(record.label + "\t" + "\t".join(map(format_score, values.tolist())) + "\n")
             else:
                 rows.extend(r.label for r in batch)
                 blocks.append(matrix)
