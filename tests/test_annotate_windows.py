@@ -10,7 +10,6 @@ from genebert_tool.annotate.windows import (
     slice_padded,
     split_variant_flank,
     variant_flank_request,
-    variant_windows,
 )
 
 GENOME = "ACGTACGTTTGGCCAAGGTTCCAAACCCGGGTTTAAACCCGGGT" * 3
@@ -57,8 +56,13 @@ def test_bad_tile_and_step():
         list(iter_tiles(0, 10, 0, 1))
 
 
+def variant_windows(start: int, ref: str, alt: str, length: int) -> tuple[str, str]:
+    """The pipeline's path (``variants.score_variants``): one flank fetch, then the split."""
+    return split_variant_flank(fetch("x", *variant_flank_request(start, ref, length)), len(ref), alt, length)
+
+
 def test_snv_windows_differ_only_at_centre():
-    ref, alt = variant_windows(fetch, "x", 40, GENOME[40], "A" if GENOME[40] != "A" else "C", 21)
+    ref, alt = variant_windows(40, GENOME[40], "A" if GENOME[40] != "A" else "C", 21)
     assert len(ref) == len(alt) == 21
     assert ref == GENOME[30:51]
     diff = [i for i in range(21) if ref[i] != alt[i]]
@@ -69,13 +73,13 @@ def test_insertion_and_deletion_are_recentred():
     start, length = 50, 20
     ref_allele = GENOME[start]
     ins = ref_allele + "GGGG"
-    ref, alt = variant_windows(fetch, "x", start, ref_allele, ins, length)
+    ref, alt = variant_windows(start, ref_allele, ins, length)
     full = GENOME[start - length : start] + ins + GENOME[start + 1 : start + 1 + length]
     centre = length + len(ins) // 2
     assert alt == full[centre - length // 2 : centre - length // 2 + length]
     assert "GGGG" in alt and len(alt) == length
     dele = GENOME[start : start + 6]
-    ref, alt = variant_windows(fetch, "x", start, dele, dele[0], length)
+    ref, alt = variant_windows(start, dele, dele[0], length)
     assert ref == GENOME[start + 3 - 10 : start + 3 + 10]
     assert alt == (GENOME[start - length : start + 1] + GENOME[start + 6 : start + 6 + length])[
         length - 10 : length + 10]
@@ -83,7 +87,7 @@ def test_insertion_and_deletion_are_recentred():
 
 def test_allele_longer_than_window_is_cut_to_its_centre():
     alt = "A" * 10 + "C" * 10 + "G" * 10
-    ref, win = variant_windows(fetch, "x", 20, GENOME[20], alt, 10)
+    ref, win = variant_windows(20, GENOME[20], alt, 10)
     assert win == alt[10:20]
 
 
@@ -95,7 +99,7 @@ def test_flank_request_and_split_agree_with_fetch():
 
 
 def test_variant_near_sequence_start_is_n_padded():
-    ref, alt = variant_windows(fetch, "x", 1, GENOME[1], "T", 11)
+    ref, alt = variant_windows(1, GENOME[1], "T", 11)
     assert ref.startswith("NNNN") and len(ref) == 11
 
 

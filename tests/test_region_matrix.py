@@ -29,34 +29,47 @@ def sequences(hg38_chr2):
 
 def test_build_region_matrix_without_cache(motifs, sequences):
     matrix = build_region_matrix(sequences, motifs)
-    assert matrix.shape == (len(sequences), len(motifs)) and matrix.dtype == np.float32
-    np.testing.assert_array_equal(matrix, max_scores(sequences, motifs))
+    assert matrix.shape == (len(sequences), 10, len(motifs)) and matrix.dtype == np.float32
+    np.testing.assert_array_equal(matrix, sequence_region_matrix(sequences, motifs))
 
 
 def test_cache_is_written_and_reused(motifs, sequences, tmp_path, monkeypatch):
     first = build_region_matrix(sequences, motifs, cache_dir=tmp_path)
-    files = list(tmp_path.glob("region_matrix.*.npz"))
+    files = list(tmp_path.glob("region_matrix.*.npy"))
     assert len(files) == 1 and matrix_key(sequences, motifs) in files[0].name
 
     def no_scan(*args, **kwargs):
         raise AssertionError("cache miss: the matrix was recomputed")
 
-    monkeypatch.setattr(region_matrix, "max_scores", no_scan)
+    monkeypatch.setattr(region_matrix, "chunk_max_scores", no_scan)
     np.testing.assert_array_equal(build_region_matrix(sequences, motifs, cache_dir=tmp_path), first)
-    # other sequences or another release miss the cache
+    # other sequences, another n_regions or another release miss the cache
     with pytest.raises(AssertionError, match="cache miss"):
         build_region_matrix(sequences[:-1], motifs, cache_dir=tmp_path)
+    with pytest.raises(AssertionError, match="cache miss"):
+        build_region_matrix(sequences, motifs, 5, cache_dir=tmp_path)
     with pytest.raises(AssertionError, match="cache miss"):
         build_region_matrix(sequences, load_motifs("JASPAR2020", tf_names=["CTCF"]), cache_dir=tmp_path)
 
 
 def test_corrupt_cache_file_is_recomputed(motifs, sequences, tmp_path):
-    path = tmp_path / f"region_matrix.{matrix_key(sequences, motifs)}.npz"
-    path.write_bytes(b"not an npz")
+    path = tmp_path / f"region_matrix.{matrix_key(sequences, motifs)}.npy"
+    path.write_bytes(b"not an npy")
     matrix = build_region_matrix(sequences, motifs, cache_dir=tmp_path)
-    np.testing.assert_array_equal(matrix, max_scores(sequences, motifs))
-    with np.load(path) as data:
-        assert list(data["columns"]) == motifs.columns and str(data["release"]) == "JASPAR2018"
+    np.testing.assert_array_equal(matrix, sequence_region_matrix(sequences, motifs))
+    np.testing.assert_array_equal(np.load(path), matrix)
+
+
+def test_select_motifs_is_the_models_column_order():
+    from genebert_tool.errors import ModelError
+    from genebert_tool.motifs.region_matrix import select_motifs
+
+    ids = ["MA0139.1", "MA0079.3"]
+    motifs = select_motifs("JASPAR2018", ids, 2)
+    assert motifs.ids == ids and motifs.release == "JASPAR2018"
+    assert len(select_motifs("JASPAR2018")) == 579
+    with pytest.raises(ModelError, match="expects 3 motifs"):
+        select_motifs("JASPAR2018", ids, 3, source="m")
 
 
 def test_key_depends_on_content(motifs, sequences):
@@ -66,6 +79,7 @@ def test_key_depends_on_content(motifs, sequences):
     assert key != matrix_key(sequences[::-1], motifs)
     assert key != matrix_key(sequences, motifs.subset([0, 1]))
     assert matrix_key(["AC", "GT"], motifs) != matrix_key(["ACG", "T"], motifs)
+    assert key != matrix_key(sequences, motifs, n_regions=5)
 
 
 def test_sequence_region_matrix_shape_and_cover(motifs, sequences):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -38,7 +37,6 @@ import numpy as np
 
 from genebert_tool.datadir import cache_dir
 from genebert_tool.errors import GeneBertError, InputError
-from genebert_tool.genome.io import atomic_write
 from genebert_tool.tasks import get_task, task_names
 from genebert_tool.genome.windows import centre_crop_all
 from trainer.datasets import DataSettings, TaskData, load_finetune_data
@@ -146,33 +144,15 @@ def region_matrices(
 ) -> np.ndarray:
     """(n, n_regions, n_tfs) float32 motif matrices for single sequences, cached by content.
 
-    The motifs are ``config.jaspar_release`` restricted to ``config.motif_ids`` (all CORE
-    vertebrate motifs when empty). The cache key hashes the release, motif ids, ``n_regions`` and
-    every sequence, so a changed data set never reads a stale matrix.
+    The motifs are the model's (``motifs.region_matrix.select_motifs``: ``config.jaspar_release``
+    restricted to ``config.motif_ids``, as the Predictor reads them); ``build_region_matrix`` keys the
+    cache by the sequences, ``n_regions`` and the motif set (release, ids, PWMs, pseudocount,
+    background), so a changed data set or motif set never reads a stale matrix.
     """
-    from genebert_tool.motifs.jaspar import load_motifs
-    from genebert_tool.motifs.region_matrix import sequence_region_matrix
+    from genebert_tool.motifs.region_matrix import build_region_matrix, select_motifs
 
-    motifs = load_motifs(config.jaspar_release)
-    if config.motif_ids:  # the same selection Predictor makes, so training and inference agree
-        motifs = motifs.select(config.motif_ids)
-    if len(motifs) != config.n_tfs:
-        raise GeneBertError(f"the model expects n_tfs={config.n_tfs} motif columns but {config.jaspar_release} gives {len(motifs)}")
-    path = None
-    if cache_dir is not None:
-        digest = hashlib.sha1()
-        digest.update(json.dumps([config.jaspar_release, list(motifs.columns), int(config.n_regions)]).encode())
-        for s in sequences:
-            digest.update(s.encode() + b"\n")
-        path = Path(cache_dir) / f"region_{digest.hexdigest()[:20]}.npy"
-        if path.exists():
-            return np.load(path, mmap_mode="r")
-    mats = np.asarray(sequence_region_matrix(list(sequences), motifs, n_regions=config.n_regions), dtype=np.float32)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path, "wb") as fh:
-            np.save(fh, mats)
-    return mats
+    motifs = select_motifs(config.jaspar_release, config.motif_ids, config.n_tfs, source="fine-tuning")
+    return build_region_matrix(list(sequences), motifs, int(config.n_regions), cache_dir=cache_dir)
 
 
 def _tokenize(tokenizer, sequences: Sequence[str], max_len: int) -> dict[str, np.ndarray]:

@@ -4,7 +4,7 @@ Definition (copied into the README)
 -----------------------------------
 For one ALT allele, every selected output ``o`` of every model used in the run (promoter,
 TFBS and splice-site probabilities) is scored on the reference window and on the alternate
-window built by substitution (``genebert_tool.annotate.windows.variant_windows``):
+window built by substitution (``genebert_tool.annotate.windows.split_variant_flank``):
 
     delta_o = P_o(ALT window) - P_o(REF window)            (each in [-1, 1])
 

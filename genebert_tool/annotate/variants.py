@@ -17,7 +17,7 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
   whose best hit overlapping the allele the ALT creates or destroys (``annotate.motif_effects``); absent
   when none is.
 
-Windows: ``annotate.windows.variant_windows`` (substitution; indels re-centred and trimmed). Splice
+Windows: ``annotate.windows.split_variant_flank`` (substitution; indels re-centred and trimmed). Splice
 models score the window centred on the variant, or with ``--splice-distance d`` every window pair
 centred -d..d bases from it, keeping per output the pair with the largest |ALT - REF|; with
 ``--both-strands`` the reverse-complemented pairs compete too (otherwise: forward strand only).

@@ -9,19 +9,15 @@ Conventions (0-based half-open everywhere):
 * **Tiles.** ``--tile W --step S`` cuts ``[a, b)`` into ``[a + i*S, a + i*S + W)`` while the tile fits;
   when ``(b - a - W)`` is not a multiple of ``S`` one last tile ``[b - W, b)`` is added so the
   whole region is covered. A region shorter than ``W`` gives one tile, the region itself.
-* **Variants.** See :func:`variant_windows`.
+* **Variants.** See :func:`split_variant_flank`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from genebert_tool.genome.sequences import reverse_complement  # re-exported: annotate code imports it from here
 from genebert_tool.genome.windows import centred_window, stranded_window  # re-exported, as above
-
-Fetch = Callable[[str, int, int], str]
-"""``fetch(chrom, start, end) -> str``: upper-case sequence, N-padded outside the contig."""
-
 
 def slice_padded(sequence: str, start: int, end: int) -> str:
     """``sequence[start:end]`` upper-cased, with ``N`` for indices outside ``[0, len(sequence))``."""
@@ -57,13 +53,23 @@ def variant_flank_request(start: int, ref: str, length: int, distance: int = 0) 
 def split_variant_flank(
     flank: str, ref_len: int, alt: str, length: int, offset: int = 0, distance: int = 0, strand: str = "+"
 ) -> tuple[str, str]:
-    """Reference and alternate ``length``-bp windows from ``flank`` (see :func:`variant_windows`).
+    """Reference and alternate ``length``-bp windows for the variant ``ref -> alt`` at ``start``.
 
-    ``flank`` is the genome sequence of ``variant_flank_request(start, ref, length, distance)``.
+    ``flank`` is the genome sequence of ``variant_flank_request(start, ref, length, distance)``
+    (fetched once per variant, N-padded past contig ends). Both windows are built the same way, by
+    substitution, so SNVs, MNVs and indels share one rule: ``full = left + allele + right`` with
+    ``left = genome[start - length - distance : start]`` and ``right`` the bases after REF; the window
+    is the ``length``-bp slice of ``full`` centred on the allele (allele centre = its first base +
+    ``len(allele)//2``, placed at index ``length//2``). For an SNV the two windows differ in the
+    centre base only; an insertion pushes flanking bases out of both ends, a deletion pulls more
+    flank in. An allele longer than the window is cut to its centre. The reference allele is read
+    from the genome (the VCF's REF was checked against it by the reader).
     ``offset`` (``|offset| <= distance``) moves both window centres by that many bases from the
     allele centres -- the same genomic position on both alleles for bases outside the allele.
     ``strand="-"``: both windows are reverse-complemented, centred the same way in that orientation
     (allele centre at index ``length//2``).
+
+    Returns ``(ref_window, alt_window)``, each exactly ``length`` characters, upper case.
     """
     if abs(offset) > distance:
         raise ValueError(f"|offset| {offset} > distance {distance}")
@@ -81,21 +87,3 @@ def split_variant_flank(
         return reverse_complement(full[lo : lo + length])
 
     return _centre(ref_genome), _centre(alt.upper())
-
-
-def variant_windows(fetch: Fetch, chrom: str, start: int, ref: str, alt: str, length: int) -> tuple[str, str]:
-    """Reference and alternate ``length``-bp windows for the variant ``ref -> alt`` at ``start``.
-
-    Both are built the same way, by substitution, so SNVs, MNVs and indels share one rule:
-    ``full = left + allele + right`` with ``left = genome[start - length : start]`` and
-    ``right = genome[start + len(ref) : start + len(ref) + length]``; the window is the
-    ``length``-bp slice of ``full`` centred on the allele (allele centre = its first base +
-    ``len(allele)//2``, placed at index ``length//2``). For an SNV the two windows differ in the
-    centre base only; an insertion pushes flanking bases out of both ends, a deletion pulls more
-    flank in. An allele longer than the window is cut to its centre. The reference allele is read
-    from the genome (the VCF's REF was checked against it by the reader).
-
-    Returns ``(ref_window, alt_window)``, each exactly ``length`` characters, upper case.
-    """
-    lo, hi = variant_flank_request(start, ref, length)
-    return split_variant_flank(fetch(chrom, lo, hi), len(ref), alt, length)

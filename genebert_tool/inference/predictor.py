@@ -170,17 +170,10 @@ class Predictor:
 
     def _motif_set(self):
         if self._motifs is None:
-            from genebert_tool.motifs.jaspar import load_motifs  # lazy: scanning is only for seq+region
+            from genebert_tool.motifs.region_matrix import select_motifs  # lazy: scanning is only for seq+region
 
-            motifs = load_motifs(self.config.jaspar_release)
-            if self.config.motif_ids:
-                motifs = motifs.select(self.config.motif_ids)
-            if len(motifs) != self.config.n_tfs:
-                raise ModelError(
-                    f"{self.model_dir}: the model expects {self.config.n_tfs} motifs, "
-                    f"{self.config.jaspar_release} selection gave {len(motifs)}"
-                )
-            self._motifs = motifs
+            self._motifs = select_motifs(self.config.jaspar_release, self.config.motif_ids, self.config.n_tfs,
+                                         source=str(self.model_dir))
         return self._motifs
 
     def region_matrix(self, sequences: Sequence[str]) -> np.ndarray:
@@ -189,10 +182,8 @@ class Predictor:
         from genebert_tool.motifs.region_matrix import sequence_region_matrix
 
         scan_device = "cuda" if self.device.type == "cuda" else "cpu"  # scan where the model runs
-        matrix = sequence_region_matrix(
-            list(sequences), self._motif_set(), n_regions=self.config.n_regions, device=scan_device
-        )
-        return np.asarray(matrix, dtype=np.float32)
+        return sequence_region_matrix(list(sequences), self._motif_set(), n_regions=self.config.n_regions,
+                                      device=scan_device)
 
     def _autocast(self):
         if self.device.type == "cuda":
