@@ -19,7 +19,7 @@ from genebert_tool.tasks import task_names
 
 __all__ = ["GeneBertConfig", "named_config", "NAMED_CONFIGS", "region_input_size"]
 
-REGION_ENCODERS = ("swin", "vit", "deit")
+REGION_ENCODERS = ("swin", "vit", "deit", "tokens")
 REGION_INPUTS = ("resize", "native")
 MODALITIES = ("seq", "seq+region")
 POOLINGS = ("cls", "mean")
@@ -56,10 +56,16 @@ class GeneBertConfig(PretrainedConfig):
     ``region_encoder`` is ``"swin"``, ``"vit"`` or ``"deit"`` (timm, always ``pretrained=False``):
     ``region_embed_dim``, ``region_depths``, ``region_num_heads`` (per stage for Swin; ViT/DeiT use
     ``sum(region_depths)`` blocks and ``region_num_heads[0]`` heads), ``region_window_size`` (Swin).
+    ``"tokens"`` is not an image model: each of the ``n_regions`` rows becomes one token (a linear map of
+    its ``n_tfs`` motif scores, so every motif keeps its own weights, plus a learned region-position
+    embedding) and ``sum(region_depths)`` timm transformer blocks mix them; ``region_input`` is unused.
 
     Pre-training: ``projection_dim`` (shared space of the sequence-region matching), ``init_temperature``
     (CLIP's 0.07; the learnable logit scale starts at log(1/T) and is clamped to <= log 100),
     ``lambda_srm`` (0.5, the paper's λ), switches ``use_mgm``, ``use_ngsp``, ``use_srm``.
+    ``pretrain_pooling``: "cls" (the paper: the SRM sequence embedding and the NGSP head both read BERT's
+    pooled [CLS]) or "mean" (the SRM sequence embedding is the mean of segment a's last hidden states,
+    and the NGSP head reads [CLS] concatenated with |mean_a - mean_b| and mean_a * mean_b).
 
     Task fields (fine-tuned models): ``task`` (None for a backbone, or "promoter" / "tfbs" / "splice"),
     ``num_labels``, ``label_names``, ``problem_type`` ("single_label_classification" or
@@ -124,6 +130,7 @@ class GeneBertConfig(PretrainedConfig):
     max_seq_len: int = 512
     classifier_dropout: float | None = None
     classifier_pooling: str = "cls"
+    pretrain_pooling: str = "cls"
     strand_average: bool = False
     # "sequence": one prediction per window; "token": one per base (GeneBertForTokenClassification),
     # scored on the window's central window_bp - 2 * context_bp bases
@@ -185,6 +192,8 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"region_input must be one of {REGION_INPUTS}, got {self.region_input!r}")
         if self.modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
+        if self.pretrain_pooling not in POOLINGS:
+            raise ValueError(f"pretrain_pooling must be one of {POOLINGS}, got {self.pretrain_pooling!r}")
         if self.classifier_pooling not in POOLINGS:
             raise ValueError(f"classifier_pooling must be one of {POOLINGS}, got {self.classifier_pooling!r}")
         if self.classifier_head not in ("sequence", "token"):

@@ -163,7 +163,11 @@ class GeneBertModel(GeneBertPreTrainedModel):
             token_type_ids = torch.zeros_like(input_ids)
         out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         pooled = out.pooler_output
-        sequence_embedding = self.seq_projection(pooled)
+        if self.config.pretrain_pooling == "mean":  # segment a only: the region matrix describes it
+            sequence_embedding = self.seq_projection(
+                masked_mean(out.last_hidden_state, attention_mask * (token_type_ids == 0)))
+        else:
+            sequence_embedding = self.seq_projection(pooled)
         region_embedding = None
         if region_matrix is not None:
             if self.region_encoder is None:
@@ -175,6 +179,12 @@ class GeneBertModel(GeneBertPreTrainedModel):
             sequence_embedding=sequence_embedding,
             region_embedding=region_embedding,
         )
+
+
+def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of ``hidden`` (batch, seq_len, dim) over positions where ``mask`` (batch, seq_len) is nonzero."""
+    weights = mask.to(hidden.dtype).unsqueeze(-1)
+    return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
 
 
 class MaskedGenomeHead(nn.Module):
@@ -200,7 +210,8 @@ class GeneBertForPreTraining(GeneBertPreTrainedModel):
         super().__init__(config)
         self.genebert = GeneBertModel(config, with_region=config.use_srm)
         self.mgm_head = MaskedGenomeHead(config, self.genebert.bert.embeddings.word_embeddings)
-        self.ngsp_head = nn.Linear(config.hidden_size, 2)
+        # "mean": [CLS] + |mean_a - mean_b| + mean_a * mean_b (segment comparison features)
+        self.ngsp_head = nn.Linear(config.hidden_size * (3 if config.pretrain_pooling == "mean" else 1), 2)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)))
         self.post_init()
 
@@ -223,7 +234,16 @@ class GeneBertForPreTraining(GeneBertPreTrainedModel):
         # Scoring only masked positions skips the (n_tokens x vocab) decoder for ~85% of the tokens.
         selected = (mlm_labels != IGNORE_INDEX) if mlm_labels is not None else (input_ids == KmerTokenizer.mask_id)
         mlm_logits = self.mgm_head(out.last_hidden_state[selected])
-        ngsp_logits = self.ngsp_head(out.pooler_output)
+        ngsp_features = out.pooler_output
+        if cfg.pretrain_pooling == "mean":
+            if attention_mask is None:
+                attention_mask = (input_ids != cfg.pad_token_id).long()
+            if token_type_ids is None:
+                token_type_ids = torch.zeros_like(input_ids)
+            mean_a = masked_mean(out.last_hidden_state, attention_mask * (token_type_ids == 0))
+            mean_b = masked_mean(out.last_hidden_state, attention_mask * (token_type_ids == 1))
+            ngsp_features = torch.cat([ngsp_features, (mean_a - mean_b).abs(), mean_a * mean_b], dim=-1)
+        ngsp_logits = self.ngsp_head(ngsp_features)
 
         loss_mgm = loss_ngsp = loss_srm = logits_per_sequence = None
         if mlm_labels is not None and cfg.use_mgm:
@@ -285,11 +305,7 @@ class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
         out = self.genebert(input_ids, attention_mask, token_type_ids, region_matrix if self.with_region else None)
         if self.config.classifier_pooling == "mean":
             hidden = out.last_hidden_state
-            if attention_mask is None:
-                features = hidden.mean(dim=1)
-            else:
-                weights = attention_mask.to(hidden.dtype).unsqueeze(-1)
-                features = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+            features = hidden.mean(dim=1) if attention_mask is None else masked_mean(hidden, attention_mask)
         else:
             features = out.pooler_output
         if self.with_region:
