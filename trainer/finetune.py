@@ -110,6 +110,9 @@ class FinetuneConfig:
             data = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise InputError(f"cannot read fine-tuning config: {exc}", path=str(path)) from exc
+        if not isinstance(data, dict):
+            raise InputError("a fine-tuning config is a JSON object", path=str(path))
+        data = {k: v for k, v in data.items() if k not in ("_comment", "comment")}  # as the pre-training config
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
