@@ -51,6 +51,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from genebert_tool.genome.fasta import Genome  # noqa: E402  (plain FASTA access, no torch)
+from genebert_tool.labels import SPLICE_LABELS  # noqa: E402
 
 CHILD = Path(__file__).resolve().parent / "_spliceai_child.py"
 SPLICEAI_PINS = ("spliceai==1.3.1", "tensorflow-cpu==2.21.0")
@@ -62,7 +63,7 @@ CHR22_FASTA = "genome/hg38_chr22.fa.gz"
 CHR22_BED = "annotation/spliceai_canonical_gencode24.hg38_chr22.bed"
 CHR2_FASTA = "genome/hg38_chr2_1-2333275.fa.gz"
 MYT1L_BED = "genome/hg38_MYT1L_MANE_AND_PE.bed"
-CLASSES = {"donor": 1, "acceptor": 2}  # label values, as in trainer.metrics (0 = neither)
+CLASSES = {name: i for i, name in enumerate(SPLICE_LABELS) if i}  # label values: donor 1, acceptor 2 (0 = neither)
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
 

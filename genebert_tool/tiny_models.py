@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genebert_tool.labels import SPLICE_LABELS
+
 __all__ = ["TINY", "TINY_TASKS", "build_tiny_models", "save_tiny_model"]
 
 #: architecture of a tiny model (``named_config("tiny")`` overrides): one layer, 32 hidden units
@@ -22,7 +24,7 @@ TINY_TASKS = {
                      problem_type="single_label_classification", window_bp=70),
     "tfbs": dict(task="tfbs", label_names=["MA0139.1_CTCF", "MA0491.1_JUND", "MA0079.3_SP1"],
                  problem_type="multi_label_classification", window_bp=101),
-    "splice": dict(task="splice", label_names=["neither", "donor", "acceptor"],
+    "splice": dict(task="splice", label_names=list(SPLICE_LABELS),
                    problem_type="single_label_classification", window_bp=60),
 }
 

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = ["BACKGROUND_FILE", "FPR_GRID", "Background", "calibrate", "thresholds_from_scores"]
 
 from genebert_tool.inference.background import BACKGROUND_FILE, FPR_GRID, Background
+from genebert_tool.labels import SPLICE_LABELS
 
 
 def thresholds_from_scores(scores: np.ndarray) -> list[float]:
@@ -58,7 +59,7 @@ def calibrate(model_dir: str | os.PathLike, *, n_windows: int = 20000, seed: int
         rev = score_windows(sc.model, sc.tokenizer, [reverse_complement(s) for s in seqs],
                             batch_size=batch_size)[:, ::-1][:, :, sc.columns]
         scores = np.maximum(fwd, rev).reshape(-1, 2)
-        names = ["donor", "acceptor"]
+        names = list(SPLICE_LABELS[1:])  # sc.columns: donor, acceptor
         unit = "base"
     else:
         from genebert_tool.inference.predictor import Predictor

@@ -45,10 +45,10 @@ __all__ = [
     "spliceai_top_k_accuracy",
 ]
 
-from genebert_tool.labels import IGNORE_INDEX  # noqa: E402
+from genebert_tool.labels import IGNORE_INDEX, SPLICE_LABELS  # noqa: E402
 #: Keys every metrics dict has (splice adds ``top_k_accuracy`` and per-class entries).
 METRIC_KEYS = ("n", "accuracy", "precision", "recall", "f1", "auc", "pr_auc", "mcc")
-_SPLICE_SITE_CLASSES = {1: "donor", 2: "acceptor"}
+_SPLICE_SITE_CLASSES = {i: name for i, name in enumerate(SPLICE_LABELS) if i}  # 0 = neither
 
 
 class OneClassPredictionError(GeneBertError):

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.errors import InputError
+from genebert_tool.labels import SPLICE_LABELS
 
 __all__ = ["splice_scan"]
 
@@ -68,7 +69,9 @@ def splice_scan(model, genomes, regions, truth, *, baselines=True, batch_size=32
         scores["splice_pwm"] = np.concatenate([pwm.score(s) for s in seqs])
     background = Background.load(scanner.model_dir)
     metrics = {"n_transcripts": len(inside), "n_bases": int(len(y)), "outputs": {}}
-    for j, (name, cls) in enumerate((("donor", 1), ("acceptor", 2))):
+    sites = list(SPLICE_LABELS[1:])  # donor = class 1, acceptor = class 2 (0 = neither)
+    for j, name in enumerate(sites):
+        cls = SPLICE_LABELS.index(name)
         entry = {}
         for method, s in scores.items():
             entry[method] = _per_class_metrics(y, s[:, j], cls, 0.5 if method == "genebert" else None)
@@ -76,7 +79,7 @@ def splice_scan(model, genomes, regions, truth, *, baselines=True, batch_size=32
                 t = background.default_threshold(name)
                 entry[method].update(default_threshold=t, fpr_at_default=float((s[y != cls, j] >= t).mean()))
         metrics["outputs"][name] = entry
-    curves = {"outputs": ["donor", "acceptor"], "labels": [(y == 1).astype(int), (y == 2).astype(int)],
+    curves = {"outputs": sites, "labels": [(y == SPLICE_LABELS.index(n)).astype(int) for n in sites],
               "scores": scores}
     first = int(np.argmax([(yy > 0).sum() for yy in ys]))
     off = sum(len(yy) for yy in ys[:first])

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.genome.windows import centre_fit
+from genebert_tool.labels import SPLICE_LABELS
 
 __all__ = ["SpliceScanner", "SplicePredictor", "score_positions", "score_windows"]
 
@@ -56,7 +57,7 @@ class SpliceScanner:
         self.context_bp = cfg.context_bp
         self.n_scored = cfg.window_bp - 2 * cfg.context_bp
         names = list(cfg.label_names)
-        self.columns = [names.index("donor"), names.index("acceptor")]
+        self.columns = [names.index(n) for n in SPLICE_LABELS[1:]]  # donor, acceptor
 
     @classmethod
     def from_pretrained(cls, dir_or_name: str | os.PathLike) -> "SpliceScanner":
