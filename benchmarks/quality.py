@@ -24,7 +24,6 @@ per file.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -136,21 +135,10 @@ def load_genebert(name: str):
 # 1. DeepBind
 # ------------------------------------------------------------------------------------------------
 def published_deepbind_aucs(path: Path) -> dict[str, float]:
-    """``TF_CellLine_Antibody_Lab`` -> published DeepBind AUC (the CSV has two title rows and an
-    index column before the name)."""
-    out: dict[str, float] = {}
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    header_at = next(i for i, r in enumerate(rows) if "TF_CellLine_Antibody_Lab" in r)
-    header = rows[header_at]
-    name_col, auc_col = header.index("TF_CellLine_Antibody_Lab"), header.index("DeepBind")
-    for r in rows[header_at + 1 :]:
-        if len(r) > auc_col and r[name_col].strip():
-            try:
-                out[r[name_col].strip()] = float(r[auc_col])
-            except ValueError:
-                continue
-    return out
+    """``TF_CellLine_Antibody_Lab`` -> published DeepBind AUC, read by ``trainer.report`` (as ``evaluate`` reads it)."""
+    from trainer.report import published_deepbind_aucs as read_table
+
+    return {name: aucs["DeepBind"] for name, aucs in read_table(path).items()}
 
 
 def deepbind_experiments(root: Path, filters: list[str] | None) -> list[str]:
@@ -365,7 +353,7 @@ def _splice_test_rows(data: Path, seed: int) -> tuple[list[LabelledSequence], se
 def fill_genebert_splice(section: dict, data: Path) -> None:
     """GeneBERT column from the registered ``genebert-splice`` model, only when its recorded test
     lines (split.json) are exactly this benchmark's test rows."""
-    from genebert_tool.genome.sequences import SPLICE_LABELS
+    from genebert_tool.labels import SPLICE_LABELS
     from genebert_tool.pretrained import resolve_model
     from trainer.baselines import score_predictions
 

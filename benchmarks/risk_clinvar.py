@@ -13,16 +13,22 @@ Reported per method: nested-CV AUROC, PR-AUC (average precision) and MCC at 0.5 
 probabilities, a 95% bootstrap interval of the AUROC, and for one-number baselines the AUROC of the
 raw number too (no fit; larger = more pathogenic). Methods:
 
-* ``genebert risk classifier``: every task-model output's ALT - REF delta and |delta| (exactly
-  ``finetune-risk``'s features; its numbers must equal that command's ``cv_metrics.json``);
+* ``genebert risk classifier``: exactly ``finetune-risk --annotation``'s features -- every task-model
+  output's ALT - REF delta and |delta|, plus the four ``annotation.*`` features of
+  ``genebert_tool.annotate.risk_annotation`` from the GENCODE v24 canonical transcripts (SpliceAI's
+  annotation); its numbers must equal that command's ``cv_metrics.json``;
+* ``genebert deltas only``: the deltas without the annotation (the features of genebert-risk 0.2.0);
 * ``<model> max|dALT-REF|``: one task model alone, the largest |ALT - REF| over its outputs;
 * ``exon-boundary distance``: bases from the variant to the nearest annotated splice site
-  (SpliceAI's convention: donor = last exon base, acceptor = first exon base; 0 = the variant
-  covers it), GENCODE v24 canonical transcripts (SpliceAI's annotation) and, second row, every
-  Ensembl 111 transcript (chr22; the chr2 piece keeps the canonical ones); fitted on log1p(distance);
-* ``variant class``: SNV or not, inside an exon or not, and their product;
-* ``genebert + annotation``: the classifier's features plus the two annotation baselines' (a
-  separate row; not what is shipped).
+  (``GeneAnnotation.splice_distance``: SpliceAI's convention, donor = last exon base, acceptor =
+  first exon base; 0 = the variant covers it), GENCODE v24 canonical transcripts and, second row,
+  every Ensembl 111 transcript (chr22; the chr2 piece keeps the canonical ones); fitted on
+  log1p(distance) (the classifier's ``annotation.log1p_splice_distance``);
+* ``variant class``: SNV or not, inside an exon or not, and their product (the classifier's other
+  three ``annotation.*`` features);
+* ``... + Ensembl 111 distance (reference)``: the classifier's features plus the second distance
+  (what the earlier "genebert + annotation" reference row used; not shipped: annotate takes one
+  annotation).
 
 Writes ``--out-dir``/``result.json``, ``variants.tsv`` (per variant: label, fold, annotation
 features, every method's out-of-fold probability; read by ``benchmarks/spliceai_clinvar.py``),
@@ -36,12 +42,12 @@ trained by ``finetune-risk`` on these variants (``examples/train_risk.sh``).
 from __future__ import annotations
 
 import argparse
-import bisect
 import json
 import os
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,6 +64,13 @@ ENSEMBL_BEDS = ("annotation/ensembl111_transcripts.hg38_chr22.bed",
 HOLDOUT = ("chr22", 38_000_000, None)  # the hidden test region: never read for training or selection
 SPLICE_REGION_BP = 50
 CLASSIFIER = "genebert risk classifier"
+DELTAS_ONLY = "genebert deltas only (genebert-risk 0.2.0 features)"
+REFERENCE = "genebert risk classifier + Ensembl 111 distance (reference, not shipped)"
+#: SpliceAI 1.3.1 on 790 of the 881 variants, from the recorded run of benchmarks/spliceai_clinvar.py
+#: (docs/risk.md, commit 44d33a7; its score cache is not on every machine): AUROC all / splice region.
+RECORDED_SPLICEAI = {"n_variants": 790, "n_pathogenic": 158, "n_splice_region": 503, "auroc_all": 0.6638,
+                     "auroc_splice_region": 0.6878, "pr_auc_all": 0.4973, "pr_auc_splice_region": 0.5822,
+                     "source": "docs/risk.md, commit 44d33a7"}
 N_BOOT = 1000
 
 
@@ -66,15 +79,17 @@ def data_root(arg: str | None) -> Path:
 
 
 # ------------------------------------------------------------------------------ variants
-def read_variants(pairs, models):
-    """``trainer.risk.read_labelled_sets`` over ``(vcf, fasta)`` pairs with the hold-out guard; checks
-    again that no usable variant is in the hold-out region."""
+def read_variants(pairs, models, annotation=None):
+    """``trainer.risk.read_labelled_sets`` over ``(vcf, fasta)`` pairs with the hold-out guard (and the
+    ``GeneAnnotation``'s features, as ``finetune-risk --annotation``); checks again that no usable
+    variant is in the hold-out region."""
     from genebert_tool.genome.fasta import Genome
     from trainer.risk import read_labelled_sets
 
     genomes = [Genome(f) for _, f in pairs]
     try:
-        data = read_labelled_sets([(v, g) for (v, _), g in zip(pairs, genomes)], models, holdout=[HOLDOUT])
+        data = read_labelled_sets([(v, g) for (v, _), g in zip(pairs, genomes)], models, holdout=[HOLDOUT],
+                                  annotation=annotation)
     finally:
         for g in genomes:
             g.close()
@@ -93,62 +108,17 @@ def _split_key(key: str) -> tuple[str, int, str, str]:
     return chrom, int(pos), ref, alt
 
 
-# ---------------------------------------------------------------------------- annotation
-class SpliceSiteIndex:
-    """Sorted splice-site positions and exons per contig, from BED12 transcripts."""
+class _Allele(NamedTuple):
+    """A variant as ``annotate_variants`` reads it, from a key (0-based ``start``)."""
 
-    def __init__(self, beds) -> None:
-        from genebert_tool.genome.annotation import read_transcripts, splice_sites
-
-        sites: dict[str, set[int]] = {}
-        exons: dict[str, list[tuple[int, int]]] = {}
-        for bed in beds:
-            for tx in read_transcripts(bed):
-                donors, acceptors = splice_sites(tx)
-                sites.setdefault(tx.chrom, set()).update(donors + acceptors)
-                exons.setdefault(tx.chrom, []).extend(tx.exons)
-        self.sites = {c: np.array(sorted(s), dtype=np.int64) for c, s in sites.items()}
-        self.exons = {c: sorted(set(e)) for c, e in exons.items()}
-        self.exon_starts = {c: [a for a, _ in e] for c, e in self.exons.items()}
-        self.max_exon = {c: max(b - a for a, b in e) for c, e in self.exons.items()}
-
-    def distance(self, chrom: str, start: int, end: int) -> int:
-        """Bases from ``[start, end)`` (0-based) to the nearest splice-site base; 0 if it covers one;
-        a large number (10^7) on a contig without transcripts."""
-        s = self.sites.get(chrom)
-        if s is None or not len(s):
-            return 10_000_000
-        i = int(np.searchsorted(s, start))
-        best = 10_000_000
-        for j in (i - 1, i):
-            if 0 <= j < len(s):
-                p = int(s[j])
-                best = min(best, 0 if start <= p < end else (start - p if p < start else p - end + 1))
-        return best
-
-    def in_exon(self, chrom: str, start: int, end: int) -> bool:
-        starts = self.exon_starts.get(chrom)
-        if not starts:
-            return False
-        exons = self.exons[chrom]
-        i = bisect.bisect_left(starts, end)
-        lo = bisect.bisect_left(starts, start - self.max_exon[chrom])
-        return any(a < end and start < b for a, b in exons[lo:i])
+    chrom: str
+    start: int
+    ref: str
+    alt: str
 
 
-def annotation_features(keys, canonical: SpliceSiteIndex, ensembl: SpliceSiteIndex) -> dict[str, np.ndarray]:
-    out = {"splice_distance": [], "splice_distance_ensembl": [], "in_exon": [], "is_indel": []}
-    for key in keys:
-        chrom, pos, ref, alt = _split_key(key)
-        start, end = pos - 1, pos - 1 + len(ref)
-        if len(ref) > 1 and len(alt) >= 1 and ref[0] == alt[0]:
-            start += 1  # VCF padding base: the change starts after it
-            end = max(end, start + 1)
-        out["splice_distance"].append(canonical.distance(chrom, start, end))
-        out["splice_distance_ensembl"].append(ensembl.distance(chrom, start, end))
-        out["in_exon"].append(canonical.in_exon(chrom, start, end))
-        out["is_indel"].append(not (len(ref) == len(alt) == 1))
-    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+def alleles(keys) -> list[_Allele]:
+    return [_Allele(c, pos - 1, ref, alt) for c, pos, ref, alt in map(_split_key, keys)]
 
 
 # ------------------------------------------------------------------------------- metrics
@@ -198,96 +168,6 @@ def evaluate_methods(methods: dict[str, tuple[np.ndarray, np.ndarray | None]], y
 
 
 # ----------------------------------------------------------------------------- the card
-def write_card(card_dir: Path, result: dict, classifier_json: dict, *, command: str) -> Path:
-    """MODEL_CARD.md of a shipped classifier, numbers from ``result`` (this script) and the classifier."""
-    m = result["methods"]
-    esc = {name: name.replace("|", "\\|") for name in m}  # a '|' in a method name would split the table cell
-    baselines = {k: v for k, v in m.items() if k != CLASSIFIER and not k.startswith("genebert + ")}
-    best = max(baselines, key=lambda k: baselines[k]["auroc"])
-    ours = m[CLASSIFIER]["auroc"]
-    verdict = (f"The classifier's nested-CV AUROC ({ours:.4f}) is **{'above' if ours > baselines[best]['auroc'] else 'below'}"
-               f"** the best baseline, {esc[best]} ({baselines[best]['auroc']:.4f}); the issue's target is above every "
-               "baseline.")
-    rows = "\n".join(
-        f"| {esc[name]} | {v['auroc']:.4f} [{v['auroc_95ci'][0]:.3f}, {v['auroc_95ci'][1]:.3f}] | {v['pr_auc']:.4f} | "
-        f"{v['mcc']:.4f} | {v['raw']['auroc']:.4f} |" if "raw" in v else
-        f"| {esc[name]} | {v['auroc']:.4f} [{v['auroc_95ci'][0]:.3f}, {v['auroc_95ci'][1]:.3f}] | {v['pr_auc']:.4f} | "
-        f"{v['mcc']:.4f} | |" for name, v in m.items())
-    tm = classifier_json["task_models"]
-    models = "\n".join(f"| {t['name']} | {t['version']} | {t['window_bp']} | {len(t['columns'])} | "
-                       f"`{(t.get('sha256') or {}).get('model.safetensors', t.get('weights_sha256', '.'))[:16]}…` |"
-                       for t in tm)
-    cv = classifier_json["cv_metrics"]
-    sp = result.get("spliceai")
-    spliceai = ""
-    if sp:
-        spliceai = ("\n## Beside SpliceAI 1.3.1 (`benchmarks/spliceai_clinvar.py`, same variants)\n\n"
-                    "| method | AUROC all | AUROC splice region |\n|---|---|---|\n" + "\n".join(
-                        f"| {k.replace('|', chr(92) + '|')} | {v['all']['auroc']:.4f} | {v['splice_region']['auroc']:.4f} |"
-                        for k, v in sp["metrics"].items())
-                    + f"\n\nOn {sp['n_variants']} variants ({sp['n_pathogenic']} P/LP)"
-                      + (f" -- **partial: SpliceAI had scored {sp['n_variants']} of the "
-                         f"{sp['n_variants_in_risk_benchmark']} (a seeded random sample)**" if sp.get("partial") else "")
-                    + f"; splice region = within {sp['splice_region_bp']} bp of a canonical exon boundary: "
-                      f"{sp['n_splice_region']} of them ({sp['n_splice_region_pathogenic']} P/LP). Variants/s: "
-                    + ", ".join(f"{k} {v['variants_per_s']:.2f}" for k, v in sp["speed"].items() if isinstance(v, dict))
-                    + ".\n")
-    text = f"""# genebert-risk {result['risk_version']}
-
-Variant-risk classifier: P(pathogenic) of a VCF ALT from the ALT − REF deltas of the genebert task
-models (`genebert annotate --task risk` writes it as INFO `GENEBERT_RISK_P` by default). Standardise +
-L2 logistic regression, stored as plain numbers in `risk_classifier.json` (no pickle).
-**A probability under the training set's class balance ({result['n_pathogenic']} P/LP :
-{result['n'] - result['n_pathogenic']} B/LB), not a population risk.**
-
-## Task models (pinned: another model, version, window or weights sha256 is refused)
-
-| model | version | window bp | outputs | model.safetensors sha256 |
-|---|---|---|---|---|
-{models}
-
-{result['task_model_note']}
-Retrain whenever they change: `examples/train_risk.sh` (one command, ~3 min on 2 CPU cores).
-
-## Data
-
-ClinVar GRCh38 release 2020-08-03 (VusPrize extracts, data sources 8g): P/LP → 1, B/LB → 0 of the
-chr22 **train region (< 38,000,000)** and the chr2 piece; {result['n']} variants used
-({result['n_pathogenic']} P/LP), {result['n_rejected']} records rejected with reasons
-({', '.join(f'{k} {v}' for k, v in result['reject_counts'].items())}). Nothing from chr22 ≥ 38,000,000
-(the hidden test region) was read: `--holdout chr22:38000000-` stops the run on such a record.
-
-## Numbers (dev = {result['folds']}-fold nested CV in the train region; the hidden test region decides)
-
-Same outer folds for every row (`benchmarks/risk_clinvar.py`); C chosen inside each outer fold.
-Classifier as shipped: nested-CV AUROC {cv['auc']:.4f}, PR-AUC {cv['pr_auc']:.4f}, MCC {cv['mcc']:.4f},
-final C = {classifier_json['C']:g}.
-
-| method | AUROC [95% bootstrap] | PR-AUC | MCC @0.5 | AUROC of the raw number |
-|---|---|---|---|---|
-{rows}
-
-{verdict}
-{spliceai}
-## Reproduce
-
-    {command}
-
-## Limits
-
-* Trained on ClinVar labels, which favour coding and canonical-splice variants; benign labels
-  dominate ({result['n'] - result['n_pathogenic']} vs {result['n_pathogenic']}).
-* The features are window-level task-model changes only; the annotation baselines above (distance
-  to an exon boundary, variant class) are *not* features of the shipped classifier.
-* Refuses features from other task models, versions, windows, `--splice-distance`, `--tf` or
-  `--both-strands` settings (`annotate` stops before writing; `--risk-model none` skips it).
-"""
-    card_dir.mkdir(parents=True, exist_ok=True)
-    path = card_dir / "MODEL_CARD.md"
-    path.write_text(text)
-    return path
-
-
 def card(args, result: dict) -> Path:
     """``--card``: MODEL_CARD.md for ``--risk-run``'s classifier from this benchmark's ``result``."""
     if not args.risk_run:
@@ -310,6 +190,10 @@ def card(args, result: dict) -> Path:
             raise SystemExit(f"{args.spliceai_result} was made from another variants.tsv: rerun spliceai_clinvar.py "
                              f"--risk-dir {args.out_dir}")
         result["spliceai"] = sp
+    else:  # no score cache here: the card quotes the recorded SpliceAI run and says so
+        result["recorded_spliceai"] = RECORDED_SPLICEAI
+    from benchmarks.risk_card import write_card
+
     path = write_card(Path(args.card), result, clf.to_json(), command=args.command)
     print(f"wrote {path}")
     return path
@@ -340,30 +224,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from genebert_tool.annotate.models import load_models
+    from genebert_tool.annotate.risk_annotation import ANNOTATION_FEATURES, annotate_variants
+    from genebert_tool.genome.gene_annotation import read_gene_annotation
     from trainer.risk import outer_folds
 
     root = data_root(args.data)
     pairs = [(root / v, root / f) for v, f in DEFAULT_PAIRS]
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    canonical = read_gene_annotation([root / b for b in CANONICAL_BEDS])
+    ensembl = read_gene_annotation([root / b for b in ENSEMBL_BEDS])
     models = load_models("risk", tuple(args.model), device="cpu", per_position_splice=False, splice_distance=0)
     t0 = time.perf_counter()
-    data = read_variants(pairs, models)
+    data = read_variants(pairs, models, canonical)
     score_s = time.perf_counter() - t0
     y = data.labels
     fold_of = outer_folds(y, folds=args.folds, seed=args.seed)
     print(f"{len(y)} variants ({y.sum()} P/LP, {len(y) - y.sum()} B/LB), {len(data.rejects)} rejected; "
           f"scored in {score_s:.1f} s ({len(y) / score_s:.1f} variants/s)", file=sys.stderr)
 
-    canonical = SpliceSiteIndex([root / b for b in CANONICAL_BEDS])
-    ensembl = SpliceSiteIndex([root / b for b in ENSEMBL_BEDS])
-    ann = annotation_features(data.keys, canonical, ensembl)
-    x_all = data.features.values
-    names = data.features.names
-    ncols = len(names) // 2
+    x_all = data.features.values  # exactly finetune-risk --annotation's features: deltas, |deltas|, annotation.*
     col_model = [m["name"] for m in data.features.models for _ in m["columns"]]
-    abs_d = x_all[:, ncols:]
-    methods: dict[str, tuple[np.ndarray, np.ndarray | None]] = {CLASSIFIER: (x_all, None)}
+    ncols = len(col_model)
+    abs_d = x_all[:, ncols:2 * ncols]
+    ann_x = x_all[:, 2 * ncols:]
+    assert data.features.names[2 * ncols:] == list(ANNOTATION_FEATURES)
+    ann, ann_e = data.annotation, annotate_variants(ensembl, alleles(data.keys))
+    dist_c, dist_e = ann.splice_distance.astype(np.float64), ann_e.splice_distance.astype(np.float64)
+    ensembl_x = ann_e.features()[:, :1]  # its log1p distance
+    methods: dict[str, tuple[np.ndarray, np.ndarray | None]] = {CLASSIFIER: (x_all, None),
+                                                               DELTAS_ONLY: (x_all[:, :2 * ncols], None)}
     max_abs = {}
     for m in data.features.models:
         cols = [j for j in range(ncols) if col_model[j] == m["name"]]
@@ -371,13 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         methods[f"{m['name']} {m['version']} max|dALT-REF|"] = (max_abs[m["name"]][:, None], max_abs[m["name"]])
     combined = abs_d.max(axis=1)
     methods["max|dALT-REF| over all outputs (|GENEBERT_RISK|)"] = (combined[:, None], combined)
-    dist_c, dist_e = ann["splice_distance"], ann["splice_distance_ensembl"]
-    methods["exon-boundary distance (GENCODE v24 canonical)"] = (np.log1p(dist_c)[:, None], -dist_c)
-    methods["exon-boundary distance (Ensembl 111 all transcripts)"] = (np.log1p(dist_e)[:, None], -dist_e)
-    vclass = np.stack([ann["is_indel"], ann["in_exon"], ann["is_indel"] * ann["in_exon"]], axis=1)
-    methods["variant class (SNV/indel x in exon)"] = (vclass, None)
-    methods["genebert + annotation (distance, class)"] = (
-        np.concatenate([x_all, np.log1p(dist_c)[:, None], np.log1p(dist_e)[:, None], vclass], axis=1), None)
+    methods["exon-boundary distance (GENCODE v24 canonical)"] = (ann_x[:, :1], -dist_c)
+    methods["exon-boundary distance (Ensembl 111 all transcripts)"] = (ensembl_x, -dist_e)
+    methods["variant class (SNV/indel x in exon)"] = (ann_x[:, 1:], None)
+    methods[REFERENCE] = (np.concatenate([x_all, ensembl_x], axis=1), None)
     results, oofs = evaluate_methods(methods, y, fold_of, folds=args.folds, seed=args.seed)
 
     subset = dist_c <= SPLICE_REGION_BP
@@ -391,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         "folds": args.folds, "seed": args.seed, "fold_sizes": np.bincount(fold_of).tolist(),
         "task_models": [{k: m[k] for k in ("name", "version", "window_bp", "weights_sha256")}
                         for m in data.features.models],
+        "annotation": [s.to_json() for s in canonical.sources],
+        "n_no_transcripts": int(ann.no_transcripts.sum()),
         "splice_region_bp": SPLICE_REGION_BP, "n_splice_region": int(subset.sum()),
         "n_splice_region_pathogenic": int(y[subset].sum()),
         "genebert_scoring": {"score_s": score_s, "variants_per_s": len(y) / score_s},
@@ -407,19 +296,19 @@ def main(argv: list[str] | None = None) -> int:
         result["risk_run"] = str(args.risk_run)
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
 
-    from trainer.evaluate import write_curves
+    from trainer.report import write_curves
 
     write_curves({k: (y, v) for k, v in oofs.items()}, out,
                  title=f"ClinVar train region: {len(y)} variants, {args.folds}-fold nested CV, same folds")
     with open(out / "variants.tsv", "w") as fh:
         cols = ["variant", "chrom", "pos", "ref", "alt", "label", "fold", "source", "line", "splice_distance",
-                "splice_distance_ensembl", "in_exon", "is_indel"] + [f"max_abs_delta.{k}" for k in max_abs] \
+                "splice_distance_ensembl", "in_exon", "not_snv"] + [f"max_abs_delta.{k}" for k in max_abs] \
             + [f"oof.{k}" for k in oofs]
         fh.write("\t".join(cols) + "\n")
         for i, key in enumerate(data.keys):
             chrom, pos, ref, alt = _split_key(key)
             row = [key, chrom, pos, ref, alt, int(y[i]), int(fold_of[i]), Path(data.files[i]).name, data.lines[i],
-                   int(dist_c[i]), int(dist_e[i]), int(ann["in_exon"][i]), int(ann["is_indel"][i])]
+                   int(dist_c[i]), int(dist_e[i]), int(ann.in_exon[i]), int(ann.not_snv[i])]
             row += [f"{max_abs[k][i]:.6f}" for k in max_abs] + [f"{oofs[k][i]:.6f}" for k in oofs]
             fh.write("\t".join(map(str, row)) + "\n")
 

@@ -14,7 +14,8 @@ from safetensors.torch import load_file
 from genebert_tool.cli import main
 from genebert_tool.errors import InputError
 from trainer.ablations import NEEDS_NO_SRM_BASE, plan_ablations
-from trainer.evaluate import evaluate_model, write_report
+from trainer.evaluate import evaluate_model
+from trainer.report import write_report
 from trainer.finetune import finetune
 
 from test_finetune import TINY, _tiny_cfg, _toy_csv

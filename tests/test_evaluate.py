@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from genebert_tool.cli import main
 from genebert_tool.errors import ModelError
-from trainer.evaluate import evaluate_model, published_deepbind_aucs, write_curves, write_report
+from trainer.evaluate import evaluate_model
+from trainer.report import published_deepbind_aucs, write_curves, write_report
 from trainer.finetune import FinetuneConfig, finetune
 from trainer.metrics import METRIC_KEYS
 

@@ -11,7 +11,9 @@ Reads top to bottom: labels -> features -> cross-validation -> final fit -> save
   (the label belongs to the record, not to one of its ALTs) and a repeated variant.
 * **Features**: the per-output ALT - REF deltas of the task models and their absolute values
   (``genebert_tool.annotate.risk_classifier``), scored by ``annotate.variants.score_variants`` --
-  the windows ``genebert annotate`` uses, so a classifier trained here scores annotate's deltas.
+  the windows ``genebert annotate`` uses, so a classifier trained here scores annotate's deltas --
+  and, with ``annotation`` (BED12 transcripts), the four ``annotation.*`` features of
+  ``genebert_tool.annotate.risk_annotation`` (splice-site distance, SNV or not, in an exon or not).
 * **Classifier**: standardisation + L2 logistic regression. ``C`` is chosen from ``C_GRID`` by
   seeded stratified k-fold cross-validation (held-out log-loss) on the training variants only.
   The reported CV metrics (AUC, PR-AUC = average precision, MCC at 0.5) come from out-of-fold
@@ -39,6 +41,8 @@ import numpy as np
 
 from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.annotate.risk import deltas
+from genebert_tool.annotate.risk_annotation import (VariantAnnotation, annotate_variants, annotation_files,
+                                                    annotation_provenance)
 from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures, risk_features
 from genebert_tool.errors import InputError
 from genebert_tool.genome.intervals import RejectLog, normalize_chrom
@@ -133,6 +137,7 @@ class LabelledSet:
     n_labelled: int  # records with a usable label, whether or not they could be scored
     label_field_in_header: bool
     files: list[str] = field(default_factory=list)  # per row: the VCF it came from (display name)
+    annotation: VariantAnnotation | None = None  # per row, with an annotation: distance, exon, class
 
 
 def read_labelled_variants(
@@ -144,6 +149,7 @@ def read_labelled_variants(
     batch_size: int = 256,
     holdout: Sequence[tuple[str, int, int | None]] = (),
     seen: dict[str, str] | None = None,
+    annotation=None,
 ) -> LabelledSet:
     """Stream ``vcf_path`` (plain or gzip VCF/BCF), keep the usable labelled variants and score them.
 
@@ -152,7 +158,8 @@ def read_labelled_variants(
     ``holdout``: ``(chrom, start, end or None)`` regions (0-based half-open) that must not be trained
     on: a record touching one is an ``InputError`` (the file is the wrong split), not a reject.
     ``seen``: variant key -> ``file:line`` shared across files, so a variant repeated in another
-    file is a ``DUPLICATE_VARIANT`` too.
+    file is a ``DUPLICATE_VARIANT`` too. ``annotation``: a ``genome.gene_annotation.GeneAnnotation``
+    whose ``annotation.*`` features are added (None: deltas only).
     """
     from genebert_tool.annotate.fetch import WindowFetcher
     from genebert_tool.annotate.variants import score_variants, skip_code
@@ -166,12 +173,15 @@ def read_labelled_variants(
     lines: list[int] = []
     seen = {} if seen is None else seen
     chunks: list[np.ndarray] = []
+    annotated: list[VariantAnnotation] = []
     pending: list = []
     fetcher = WindowFetcher(genome, 0)
 
     def flush() -> None:
         ref, alt = score_variants(pending, list(models), fetcher.fetch_many, batch_size=batch_size)
         chunks.append(deltas(ref, alt))
+        if annotation is not None:
+            annotated.append(annotate_variants(annotation, pending))
         pending.clear()
 
     vf = vcf_reader.open_vcf(vcf_path)
@@ -220,8 +230,11 @@ def read_labelled_variants(
         vf.close()
         fetcher.close()
     delta = np.concatenate(chunks) if chunks else np.zeros((0, sum(len(m.columns) for m in models)), np.float32)
-    return LabelledSet(risk_features(delta, models), np.asarray(labels, dtype=np.int64), keys, lines, rejects,
-                       n_records, n_labelled, in_header, [name] * len(keys))
+    where = None if annotation is None else VariantAnnotation.concat(annotated)
+    features = risk_features(delta, models, annotation=where,
+                             annotation_files=annotation_files(annotation) if annotation is not None else ())
+    return LabelledSet(features, np.asarray(labels, dtype=np.int64), keys, lines, rejects,
+                       n_records, n_labelled, in_header, [name] * len(keys), where)
 
 
 def read_labelled_sets(
@@ -231,13 +244,14 @@ def read_labelled_sets(
     label_field: str = LABEL_FIELD,
     batch_size: int = 256,
     holdout: Sequence[tuple[str, int, int | None]] = (),
+    annotation=None,
 ) -> LabelledSet:
     """:func:`read_labelled_variants` over several ``(vcf_path, genome)`` pairs, rows in file order;
     a variant repeated in a later file is a ``DUPLICATE_VARIANT`` reject. ``label_field_in_header``
     is True only if every file's header defines the label key."""
     seen: dict[str, str] = {}
     parts = [read_labelled_variants(vcf, genome, models, label_field=label_field, batch_size=batch_size,
-                                    holdout=holdout, seen=seen) for vcf, genome in pairs]
+                                    holdout=holdout, seen=seen, annotation=annotation) for vcf, genome in pairs]
     if len(parts) == 1:
         return parts[0]
     rejects = RejectLog()
@@ -246,11 +260,12 @@ def read_labelled_sets(
             rejects.add(r.source, r.line, r.reason, r.record)
     first = parts[0].features
     features = RiskFeatures(np.concatenate([p.features.values for p in parts]), first.names, first.models,
-                            first.both_strands)
+                            first.both_strands, first.annotation_files)
+    where = None if annotation is None else VariantAnnotation.concat([p.annotation for p in parts])
     return LabelledSet(features, np.concatenate([p.labels for p in parts]), [k for p in parts for k in p.keys],
                        [n for p in parts for n in p.lines], rejects, sum(p.n_records for p in parts),
                        sum(p.n_labelled for p in parts), all(p.label_field_in_header for p in parts),
-                       [f for p in parts for f in p.files])
+                       [f for p in parts for f in p.files], where)
 
 
 # ------------------------------------------------------------------------------ classifier
@@ -350,6 +365,7 @@ def fit_risk_classifier(
         coef=lr.coef_[0].astype(np.float64), intercept=float(lr.intercept_[0]), mean=scaler.mean_.astype(np.float64),
         scale=scaler.scale_.astype(np.float64), feature_names=list(features.names), models=list(features.models),
         both_strands=features.both_strands, c=c, cv_metrics=metrics,
+        annotation=None if features.annotation_files is None else annotation_provenance(features.annotation_files),
     )
     return classifier, metrics, oof
 
@@ -415,6 +431,8 @@ def train_risk(
     batch_size: int = 256,
     models: list[ScoringModel] | None = None,
     holdout: Sequence[tuple[str, int, int | None]] = (),
+    annotation: Sequence[str | os.PathLike] = (),
+    version: str | None = None,
 ) -> dict:
     """Train, cross-validate and save a risk classifier (module docstring); returns a summary dict.
 
@@ -423,20 +441,25 @@ def train_risk(
     apply to whichever FASTA has the contig. ``holdout``: regions no training record may touch
     (``InputError`` naming the record). ``model_refs``: task model names or directories (empty:
     the shipped promoter, TFBS and splice models); ``models`` (already loaded) overrides them --
-    tests pass stubs here.
+    tests pass stubs here. ``annotation``: BED12 transcript files (merged; e.g. one per FASTA) whose
+    ``annotation.*`` features are added; a variant on a contig none of them annotates gets the
+    no-transcript distance and is counted (``n_no_transcripts``). ``version``: the classifier's own
+    version (recorded; ``register_risk_classifier`` uses it), default: its task models' version.
     """
     from genebert_tool import __version__
     from genebert_tool.annotate.models import load_models
     from genebert_tool.genome.fasta import Genome
+    from genebert_tool.genome.gene_annotation import read_gene_annotation
     from genebert_tool.genome.io import atomic_write, display_name
-    from trainer.evaluate import write_curves
+    from trainer.report import write_curves
 
     train_list, fasta_list = _as_list(train), _as_list(fasta)
     source = ", ".join(display_name(t) for t in train_list)
     out = Path(out_dir)
-    for t in train_list:  # before the models and the genome index: fail fast
+    for t in [*train_list, *annotation]:  # before the models and the genome index: fail fast
         if not Path(t).is_file():
             raise InputError("file not found", path=display_name(t))
+    genes = read_gene_annotation(annotation) if annotation else None
     pairs = _pair_files(train_list, fasta_list)
     genomes: dict[str, Genome] = {}
     offsets = dict(genome_offsets or {})
@@ -454,7 +477,7 @@ def train_risk(
         if models is None:
             models = load_models("risk", model_refs, device=device, per_position_splice=False, splice_distance=0)
         data = read_labelled_sets([(t, genomes[str(f)]) for t, f in pairs], models, label_field=label_field,
-                                  batch_size=batch_size, holdout=holdout)
+                                  batch_size=batch_size, holdout=holdout, annotation=genes)
     finally:
         for g in genomes.values():
             g.close()
@@ -470,13 +493,16 @@ def train_risk(
     classifier, metrics, oof = fit_risk_classifier(data.features, data.labels, folds=folds, seed=seed, source=source)
     metrics["n_rejected"] = len(data.rejects)
     metrics["n_records"] = data.n_records
+    n_no_tx = int(data.annotation.no_transcripts.sum()) if data.annotation is not None else 0
+    if genes is not None:
+        metrics["n_no_transcripts"] = n_no_tx
     classifier.models = [dict(zip(("sha256", "sha256_source"), _model_sha256(model)), **identity)
                          for identity, model in zip(classifier.models, models)]
     classifier.label_mapping = label_mapping(label_field)
     classifier.extra = {"genebert_version": __version__, "train": [str(t) for t in train_list],
                         "fasta": [str(f) for f in fasta_list], "genome_offsets": offsets,
                         "holdout": [_format_region(*r) for r in holdout], "n_train": int(len(data.labels)),
-                        "n_per_class": counts.astype(int).tolist(),
+                        "n_per_class": counts.astype(int).tolist(), **({"version": version} if version else {}),
                         "note": "P(pathogenic) under the training set's class balance; see cv_metrics for how well "
                                 "it separates held-out variants of the same data set"}
 
@@ -492,13 +518,17 @@ def train_risk(
                           title=f"{len(data.labels)} variants, {folds}-fold nested CV")
     path = classifier.save(out)  # last: a directory with risk_classifier.json is a finished run
     warnings = []
+    if n_no_tx:
+        contigs = sorted({k.split(":")[0] for k, m in zip(data.keys, data.annotation.no_transcripts) if m})
+        warnings.append(f"{n_no_tx} training variants lie on contigs no --annotation file annotates "
+                        f"({', '.join(contigs[:5])}): splice distance set to the no-transcript cap")
     if metrics["one_class_predictions"]:
         warnings.append("the out-of-fold predictions are one class at threshold 0.5: MCC is 0; the features "
                         "may not separate these labels")
     return {"out_dir": str(out), "classifier": str(path), "n_train": int(len(data.labels)),
             "n_per_class": counts.astype(int).tolist(), "n_records": data.n_records, "n_rejected": len(data.rejects),
             "reject_counts": dict(Counter(r.reason.split(":", 1)[0] for r in data.rejects).most_common()),
-            "cv_metrics": metrics, "outputs": [str(path), str(out / "cv_metrics.json"), str(rejects_file),
+            "n_no_transcripts": n_no_tx, "cv_metrics": metrics, "outputs": [str(path), str(out / "cv_metrics.json"), str(rejects_file),
                                                str(out / "oof_predictions.tsv"), *map(str, curves)],
             "warnings": warnings}
 
@@ -508,8 +538,10 @@ SHIPPED_FILES = ("risk_classifier.json", "cv_metrics.json", "roc.png", "pr.png",
 
 
 def risk_version(classifier: RiskClassifier) -> str:
-    """The classifier's version: its task models' version when they agree (``genebert-risk 0.3.0`` =
-    trained on the 0.3.0 task models), else their versions joined with ``+``."""
+    """The classifier's version: the one it was trained as (``finetune-risk --version``), else its task
+    models' version when they agree, else their versions joined with ``+``."""
+    if classifier.extra.get("version"):
+        return str(classifier.extra["version"])
     versions = list(dict.fromkeys(str(m.get("version")) for m in classifier.models))
     return versions[0] if len(versions) == 1 else "+".join(versions)
 
