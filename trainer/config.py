@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from genebert_tool.errors import InputError
+from genebert_tool.genome.io import atomic_write
 
 __all__ = ["TrainConfig", "load_config"]
 
@@ -107,10 +108,8 @@ class TrainConfig:
         return asdict(self)
 
     def save(self, path: str | os.PathLike) -> None:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        os.replace(tmp, path)
+        with atomic_write(path) as fh:
+            fh.write(json.dumps(self.to_dict(), indent=2) + "\n")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "<dict>") -> "TrainConfig":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import sys
 import time
 from contextlib import nullcontext
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from genebert_tool.genome.io import atomic_write
 from genebert_tool.labels import IGNORE_INDEX
 from trainer.config import TrainConfig
 from trainer.corpus import Corpus
@@ -183,10 +183,9 @@ def plot_loss_curve(csv_path: Path, png_path: Path, title: str = "GeneBERT pre-t
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    tmp = png_path.with_name(png_path.name + ".tmp.png")
-    fig.savefig(tmp)
+    with atomic_write(png_path, "wb") as fh:
+        fig.savefig(fh, format="png")
     plt.close(fig)
-    os.replace(tmp, png_path)
 
 
 @dataclass
@@ -319,12 +318,10 @@ def _truncate_csv(path: Path, start_step: int) -> None:
             csv.writer(fh).writerow(LOSS_COLUMNS)
         return
     rows = [r for r in csv.DictReader(open(path)) if int(r["step"]) <= start_step]
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as fh:
+    with atomic_write(path) as fh:  # newline="" as csv wants: atomic_write's text handle translates nothing
         w = csv.DictWriter(fh, fieldnames=LOSS_COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _append_csv(path: Path, row: dict[str, Any]) -> None:
