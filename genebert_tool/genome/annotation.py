@@ -106,6 +106,12 @@ def read_transcripts(path: str | os.PathLike, *, contigs=None) -> list[Transcrip
             raise InputError("blockCount/blockSizes/blockStarts are not integers", **where) from None
         if not (n == len(sizes) == len(starts)) or n < 1:
             raise InputError(f"blockCount {n} does not match {len(sizes)} sizes / {len(starts)} starts", **where)
+        for k, (s, z) in enumerate(zip(starts, sizes), start=1):
+            if z <= 0:
+                raise InputError(f"block {k}: blockSize {z} is not positive", **where)
+            if s < 0 or s + z > len(region):
+                raise InputError(f"block {k} ({region.start + s}-{region.start + s + z}) lies outside the "
+                                 f"transcript {region.chrom}:{region.start}-{region.end}", **where)
         exons = tuple((region.start + s, region.start + s + z) for s, z in zip(starts, sizes))
         for (a0, a1), (b0, b1) in zip(exons[:-1], exons[1:]):
             if b0 < a1:
