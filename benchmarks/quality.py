@@ -303,7 +303,7 @@ def fill_genebert_gue(section: dict, data: Path) -> None:
 # 3. UCI splice
 # ------------------------------------------------------------------------------------------------
 def run_splice(args, data: Path) -> dict:
-    """UCI splice: the deterministic stratified 80/10/10 split of ``trainer.datasets.split_stratified``
+    """UCI splice: the deterministic stratified 80/10/10 split of ``trainer.splits.split_stratified``
     (the split the shipped ``genebert-splice`` model was trained with), drawn over all rows; then
     hidden-test-region rows are dropped from every part. Baselines fit on train + dev (their own
     internal dev split inside), everything is scored on the test part."""
@@ -321,7 +321,7 @@ def run_splice(args, data: Path) -> dict:
         row[b] = res.metrics["accuracy"]
         row[f"{b}_mcc"] = res.metrics["mcc"]
         row[f"{b}_seconds"] = round(res.seconds, 1)
-    split = (f"trainer.datasets.split_stratified(labels, seed={args.seed}, fractions=(0.8, 0.1, 0.1)) over all "
+    split = (f"trainer.splits.split_stratified(labels, seed={args.seed}, fractions=(0.8, 0.1, 0.1)) over all "
              f"{len(rows_all)} rows, then the {len(hidden_lines)} rows in the hidden test region dropped; baselines "
              f"trained on train+dev ({len(train)}), all models scored on test ({len(test)})")
     section = {"rows": [row], "split": split, "seed": args.seed, "test_region_rows_dropped": _test_region_counts(dropped)}
@@ -333,7 +333,7 @@ def run_splice(args, data: Path) -> dict:
 def _uci_split(rows_all: list[LabelledSequence], path: Path, seed: int) -> tuple[list[np.ndarray], set[int], list]:
     """(train, dev, test row indices without hidden-test-region rows, the hidden rows' lines, dropped
     entries per part): the 80/10/10 split is drawn over every row, so the other rows keep their part."""
-    from trainer.datasets import split_stratified
+    from trainer.splits import split_stratified
 
     parts = split_stratified(np.array([r.label for r in rows_all]), seed=seed, fractions=(0.8, 0.1, 0.1))
     dropped: list = []
@@ -367,7 +367,7 @@ def fill_genebert_splice(section: dict, data: Path) -> None:
     split_file = resolve_model("genebert-splice") / "split.json"
     model_test = None
     if split_file.exists():
-        from trainer.datasets import file_split_record
+        from trainer.splits import file_split_record
 
         record = file_split_record(json.loads(split_file.read_text()), "splice.data.gz")
         model_test = set(record["lines"]["test"]) if record and "test" in record.get("lines", {}) else None

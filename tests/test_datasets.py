@@ -9,16 +9,8 @@ import numpy as np
 import pytest
 
 from genebert_tool.errors import InputError
-from trainer.datasets import (
-    DataSettings,
-    deepbind_output_name,
-    deepbind_with_negatives,
-    load_finetune_data,
-    load_labelled,
-    multitask_deepbind,
-    select_split,
-    split_stratified,
-)
+from trainer.datasets import deepbind_output_name, deepbind_with_negatives, load_labelled, multitask_deepbind
+from trainer.splits import DataSettings, load_finetune_data, select_split, split_stratified
 from trainer.shuffle import dinucleotide_counts
 
 CTCFL = "tfbs/deepbind_encode/CTCFL_K562_CTCFL_(SC-98982)_HudsonAlpha_{}.seq.gz"
@@ -127,7 +119,8 @@ def test_split_stratified_partition():
 def test_several_files_are_split_each_on_its_own(tmp_path):
     """UCI keeps its train/dev/test split (test never returned) when trained together with a GUE file;
     select_split finds each file's own part of a per-file record."""
-    from trainer.datasets import file_split_record, load_finetune_data, load_labelled, select_split
+    from trainer.datasets import load_labelled
+    from trainer.splits import file_split_record, load_finetune_data, select_split
 
     rng = np.random.default_rng(0)
     uci = tmp_path / "splice.data"

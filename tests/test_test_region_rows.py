@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import trainer.datasets as ds
+import trainer.splits as sp
 from genebert_tool.errors import InputError
 from genebert_tool.genome.sequences import read_labelled
 
@@ -121,7 +122,7 @@ def test_finetune_data_and_split_record_leave_out_the_hidden_rows(real_data: Pat
     table = _table(real_data)[UCI]
     raw = list(read_labelled(uci))
     hidden_lines = {raw[r].line for r in table}
-    tr, dv, rec = ds.load_finetune_data("splice", [uci])
+    tr, dv, rec = sp.load_finetune_data("splice", [uci])
     assert not hidden_lines & set(tr.lines + dv.lines)
     assert not hidden_lines & {line for part in rec["lines"].values() for line in part}
     entry = rec["test_region"]["files"][UCI]
@@ -129,7 +130,7 @@ def test_finetune_data_and_split_record_leave_out_the_hidden_rows(real_data: Pat
     assert entry["reasons"] == {"exact_sequence_in_hg38_chr22>=38000000": 10}
     assert rec["test_region"]["region"] == "chr22:38000000-end"
     # the split is drawn over all rows first: every other row keeps the part it had before the rule
-    before = ds.split_stratified(np.array([r.label for r in raw]), seed=0, fractions=(0.8, 0.1, 0.1))
+    before = sp.split_stratified(np.array([r.label for r in raw]), seed=0, fractions=(0.8, 0.1, 0.1))
     for part, idx in zip(("train", "dev", "test"), before):
         assert rec["lines"][part] == [raw[i].line for i in idx if raw[i].line not in hidden_lines]
         assert entry["by_part"][part] == sum(raw[i].line in hidden_lines for i in idx)
@@ -138,7 +139,7 @@ def test_finetune_data_and_split_record_leave_out_the_hidden_rows(real_data: Pat
 def test_deepbind_training_parts_and_multitask(real_data: Path):
     table = _table(real_data)
     ac = [real_data / MYC.format("AC"), real_data / "tfbs/deepbind_encode/SRF_H1-hESC_SRF_HudsonAlpha_AC.seq.gz"]
-    tr, dv, rec = ds.load_finetune_data("tfbs", ac)
+    tr, dv, rec = sp.load_finetune_data("tfbs", ac)
     for path in ac:
         rel = ds.shared_file_key(path)
         raw = list(read_labelled(path))
@@ -157,7 +158,7 @@ def test_deepbind_training_parts_and_multitask(real_data: Path):
 
 
 def test_explicit_dev_files_are_filtered_too(real_data: Path):
-    tr, dv, rec = ds.load_finetune_data("promoter", [real_data / TATA.format("train")], [real_data / TATA.format("dev")])
+    tr, dv, rec = sp.load_finetune_data("promoter", [real_data / TATA.format("train")], [real_data / TATA.format("dev")])
     assert len(tr) == 4904 - 37 and len(dv) == 613 - 3
     assert rec["test_region"]["files"][TATA.format("dev")]["by_part"] == {"dev": 3}
     assert rec["test_region"]["rows"] == 40
@@ -166,10 +167,10 @@ def test_explicit_dev_files_are_filtered_too(real_data: Path):
 def test_evaluation_split_from_an_older_record_skips_hidden_lines(real_data: Path):
     """A split.json written before the rule (the shipped 0.2.0 models) may name hidden rows."""
     raw = list(read_labelled(real_data / UCI))
-    parts = ds.split_stratified(np.array([r.label for r in raw]), seed=0, fractions=(0.8, 0.1, 0.1))
+    parts = sp.split_stratified(np.array([r.label for r in raw]), seed=0, fractions=(0.8, 0.1, 0.1))
     old = {"task": "splice", "train_files": [str(real_data / UCI)], "kind": "stratified_train_dev_test",
            "lines": {k: [raw[i].line for i in p] for k, p in zip(("train", "dev", "test"), parts)}}
-    test = ds.select_split(ds.load_labelled("splice", real_data / UCI), old, "test")
+    test = sp.select_split(ds.load_labelled("splice", real_data / UCI), old, "test")
     assert len(test) == 319 - 2 and test.dropped[UCI]["rows"] == 2
     assert ds.test_region_counts([test])["rows"] == 2
 

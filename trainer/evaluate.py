@@ -43,15 +43,14 @@ from trainer.datasets import (
     deepbind_experiment,
     deepbind_output_name,
     deepbind_with_negatives,
-    file_split_record,
     is_deepbind,
     is_deepbind_test_fold,
     load_labelled,
-    select_split,
     test_region_counts,
 )
 from trainer.metrics import METRIC_KEYS, compute_metrics
 from trainer.report import published_deepbind_aucs, write_curves, write_report
+from trainer.splits import file_split_record, select_split
 
 __all__ = ["baseline_training_data", "evaluate_model", "evaluate_predictions"]
 

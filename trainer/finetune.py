@@ -39,7 +39,8 @@ from genebert_tool.datadir import cache_dir
 from genebert_tool.errors import GeneBertError, InputError
 from genebert_tool.tasks import get_task, task_names
 from genebert_tool.genome.windows import centre_crop_all
-from trainer.datasets import DataSettings, TaskData, load_finetune_data
+from trainer.datasets import TaskData
+from trainer.splits import DataSettings, load_finetune_data
 from trainer.metrics import IGNORE_INDEX, compute_metrics, compute_multitask_metrics
 from trainer.optim import build_optimizer, lr_at, set_seed
 from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write_json
@@ -92,7 +93,7 @@ class FinetuneConfig:
     # centre-crop every train/dev sequence longer than this (e.g. 60: GUE splice 400 bp windows cut to
     # the UCI splice window; the site stays at the same offset); the model's window is then crop_bp
     crop_bp: int | None = None
-    # data (see trainer.datasets.DataSettings)
+    # data (see trainer.splits.DataSettings)
     dev_fraction: float = 0.1
     test_fraction: float = 0.1
     max_positives: int | None = None
