@@ -19,5 +19,8 @@ for part in train:chr22:0-30000000 dev:chr22:30000000-38000000; do
     --regions runs/remo_cl.bed --cell-type-column 4 --cell-type-sep ';' \
     --region "$region" --region-len 100 --seed 0
 done
-genebert pretrain --config examples/pretrain_chr22.json --data runs/corpus_chr22_train -o runs/pretrain_chr22
-genebert pretrain-eval runs/pretrain_chr22/final --data runs/corpus_chr22_dev -o runs/pretrain_chr22/dev_metrics.json
+genebert pretrain --config examples/pretrain_chr22.json --data runs/corpus_chr22_train -o runs/pretrain_chr22_v3
+genebert pretrain-eval runs/pretrain_chr22_v3/final --data runs/corpus_chr22_dev --batches 40 \
+  -o runs/pretrain_chr22_v3/dev_metrics.json
+# ship as pretrained/genebert-chr22 (card from the run, the corpus index and the dev metrics)
+python examples/ship_genebert_chr22.py runs/pretrain_chr22_v3 --dev-metrics runs/pretrain_chr22_v3/dev_metrics.json
