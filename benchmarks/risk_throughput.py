@@ -5,7 +5,8 @@ Issue 12 item 4 (target: >= 100x SpliceAI's variants/s on CPU). Each configurati
 in the chr22 train region < 38,000,000 -- checked here) against ``genome/hg38_chr22.fa.gz``:
 
 * ``shipped``      -- ``--task risk`` as it ships: genebert-promoter/-tfbs/-splice 0.2.0, the
-                      genebert-risk classifier (``GENEBERT_RISK_P``) and ``GENEBERT_MOTIF`` over all 579
+                      genebert-risk classifier (``GENEBERT_RISK_P``; from 0.3.0 with ``--annotation``
+                      SpliceAI's canonical chr22 transcripts) and ``GENEBERT_MOTIF`` over all 579
                       JASPAR motifs;
 * ``no-motifs``    -- the same with ``--motifs none`` (what the motif field costs);
 * ``promoter-0.3`` -- the registered 0.3.0 model genebert-promoter-genome (300-bp windows) in place of
@@ -49,6 +50,8 @@ CONFIGS = {
     "promoter-0.3": ["--model", "genebert-promoter-genome", "--model", "genebert-tfbs", "--model", "genebert-splice",
                      "--risk-model", "none"],
 }
+#: genebert-risk 0.3.0 reads a gene annotation: configurations that use it get this one (SpliceAI's)
+ANNOTATION = "annotation/spliceai_canonical_gencode24.hg38_chr22.bed"
 # benchmarks/spliceai_clinvar.py as measured on 790 of these variants (docs/risk.md, commit 44d33a7)
 SPLICEAI_RECORDED = {"variants_per_s": 0.24, "variants_per_cpu_s": 0.31, "n_timed": 790, "threads": 2,
                      "source": "docs/risk.md (benchmarks/spliceai_clinvar.py, 790 ClinVar variants, 2 TF threads; "
@@ -151,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     results["spliceai"] = spliceai
     for name in args.configs.split(","):
         if True:  # outputs kept: OUT/<config>.vcf.gz
-            r = run_one(name, CONFIGS[name], vcf, genome, out, args.threads, args.max_records)
+            extra = CONFIGS[name] + ([] if "--risk-model" in CONFIGS[name] else ["--annotation", str(data / ANNOTATION)])
+            r = run_one(name, extra, vcf, genome, out, args.threads, args.max_records)
             # the same command on 1 record: start-up + model loading, subtracted for a scoring CPU time
-            base = run_one(name + ".startup", CONFIGS[name], vcf, genome, out, args.threads, 1)
+            base = run_one(name + ".startup", extra, vcf, genome, out, args.threads, 1)
             r["startup_cpu_s"] = base["command_cpu_s"]
             r["score_cpu_s"] = max(r["command_cpu_s"] - base["command_cpu_s"], 1e-9)
             r["variants_per_cpu_s"] = (r["scored"] - base["scored"]) / r["score_cpu_s"]

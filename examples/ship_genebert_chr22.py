@@ -157,7 +157,7 @@ examples/pretrain_chr22.sh        # prepare both corpora, pre-train, pretrain-ev
 python examples/ship_genebert_chr22.py runs/pretrain_chr22_v3 --dev-metrics runs/pretrain_chr22_v3/dev_metrics.json
 ```
 The run stops at `max_steps` (a `max_minutes` cap only guards the machine); resume from a checkpoint is exact
-(tests/test_pretrain.py).
+(tests/trainer/test_pretrain.py).
 
 ## Limitations
 One chromosome, 2 CPU cores: a small model and a short run, not the paper's scale. REMO cell-type labels are

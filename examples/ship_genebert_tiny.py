@@ -114,7 +114,7 @@ python examples/ship_genebert_tiny.py runs/genebert_tiny_real
 ```
 {args.reproduce}
 With a wall-clock cap the number of steps depends on the machine's speed; with `max_minutes` removed
-the run is deterministic for the seed (exact resume is tested in tests/test_pretrain.py).
+the run is deterministic for the seed (exact resume is tested in tests/trainer/test_pretrain.py).
 
 ## Limitations
 Tiny model, short run, {index['region_len']}-bp regions from hg19 ChIP-seq peaks rather than the paper's

@@ -357,21 +357,27 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 @click.option("--model", "risk_models", multiple=True, metavar="NAME|DIR",
               help="Task model whose ALT-REF deltas are features (repeatable). "
                    "Default: every task's shipped model (genebert-promoter, -tfbs, -splice).")
+@click.option("--annotation", "annotations", multiple=True, type=click.Path(dir_okay=False), metavar="BED12",
+              help="Gene annotation (BED12 transcripts, plain or .gz; repeatable, merged: e.g. one per --fasta): "
+                   "adds splice-site distance, SNV-or-not and in-exon features; annotate then needs --annotation.")
 @click.option("--label-field", default=None, metavar="KEY",
               help="INFO key of the label (default CLNSIG): ClinVar P/LP -> 1, B/LB -> 0, or 0/1; "
                    "anything else goes to rejects.tsv.")
 @click.option("--cv-folds", type=click.IntRange(2), default=None, help="Stratified CV folds (default 5).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the CV folds.")
+@click.option("--version", "version", default=None, metavar="X.Y.Z",
+              help="The classifier's version (recorded; --register uses it). Default: its task models' version.")
 @click.option("--register", "register_as", default=None, metavar="NAME",
               help="Also copy the classifier files to pretrained/NAME and record them in the manifest.")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory to write.")
 @_library_errors
-def finetune_risk_cmd(train_files, fastas, holdouts, genome_offsets, risk_models, label_field, cv_folds, seed,
-                      register_as, out_dir):
+def finetune_risk_cmd(train_files, fastas, holdouts, genome_offsets, risk_models, annotations, label_field, cv_folds,
+                      seed, version, register_as, out_dir):
     """Train a variant-risk classifier (logistic regression) on the task models' ALT-REF deltas.
 
     \b
-      genebert finetune-risk --train clinvar.vcf.gz --fasta hg38.fa --holdout chr22:38000000- -o runs/risk
+      genebert finetune-risk --train clinvar.vcf.gz --fasta hg38.fa --annotation canonical.bed \\
+          --holdout chr22:38000000- -o runs/risk
     """
     train = _expand_inputs(train_files, "--train")
     if len(fastas) not in (1, len(train)):
@@ -382,12 +388,15 @@ def finetune_risk_cmd(train_files, fastas, holdouts, genome_offsets, risk_models
 
     s = train_risk(train, fastas, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
                    genome_offsets=parse_offsets(genome_offsets) or None, folds=cv_folds or DEFAULT_FOLDS,
-                   seed=seed, holdout=[parse_region(h) for h in holdouts])
+                   seed=seed, holdout=[parse_region(h) for h in holdouts], annotation=annotations, version=version)
     m = s["cv_metrics"]
     click.echo(f"{out_dir}: {s['n_train']} labelled variants ({s['n_per_class'][1]} pathogenic, "
                f"{s['n_per_class'][0]} benign), {s['n_rejected']} rejected (rejects.tsv); C={m['c_final']:g}; "
                f"{m['folds']}-fold nested cv auc={m['auc']:.4f} pr_auc={m['pr_auc']:.4f} mcc={m['mcc']:.4f}",
                err=True)
+    if annotations:
+        click.echo(f"annotation features from {len(annotations)} file(s); {s['n_no_transcripts']} variants on "
+                   "contigs without annotated transcripts", err=True)
     for warning in s["warnings"]:
         click.echo(f"warning: {warning}", err=True)
     if register_as:
@@ -544,6 +553,9 @@ def calibrate_cmd(model_dir, n_windows, seed):
               help="VCF: add INFO GENEBERT_RISK_P from a risk classifier: a registered name or a `finetune-risk` "
                    "directory (trained on the same task models). Default with --task risk: the shipped "
                    "genebert-risk when registered; 'none' = no GENEBERT_RISK_P.")
+@click.option("--annotation", "annotations", multiple=True, metavar="BED12",
+              help="VCF: gene annotation (BED12 transcripts, plain or .gz; repeatable, merged) for a risk classifier "
+                   "trained with one (the shipped genebert-risk is: e.g. SpliceAI's GENCODE canonical set).")
 @click.option("--motifs", default="all", show_default=True, metavar="all|none|NAME,...",
               help="VCF: INFO GENEBERT_MOTIF lists the JASPAR 2018 motifs (all, or these TF names / matrix IDs) "
                    "whose best hit overlapping the allele the ALT creates or destroys; 'none' = off.")
@@ -574,7 +586,7 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
 def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
-                 splice_distance, both_strands, risk_model, motifs, motif_pvalue, motif_min_delta, tracks,
+                 splice_distance, both_strands, risk_model, annotations, motifs, motif_pvalue, motif_min_delta, tracks,
                  batch_size, workers, device, max_records, regions, regions_bed, shard, log_every, strict, quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
 
@@ -583,11 +595,12 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
       genebert annotate peaks.bed --task tfbs --genome hg38.fa -o out
       genebert annotate genes.bed --task splice --genome hg38.fa -o splice
       genebert annotate seqs.fa --task promoter --tile 300 --step 100 -o prom
-      genebert annotate calls.vcf.gz --task risk --genome hg38.fa -o annotated
+      genebert annotate calls.vcf.gz --task risk --genome hg38.fa --annotation canonical.bed -o annotated
     """
     from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
 
     risk_model = _risk_model_for(task, risk_model)
+    _check_annotation(risk_model, annotations)
     track_list = tuple(t.strip().lower() for t in tracks.split(",") if t.strip() and t.strip().lower() != "none")
     options = AnnotateOptions(
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
@@ -595,7 +608,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         tfs=tuple(t for spec in tfs for t in spec.split(",") if t.strip()), splice_distance=splice_distance,
         both_strands=both_strands, batch_size=batch_size,
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
-        progress=not quiet, risk_model=risk_model, regions=tuple(regions), regions_bed=regions_bed, shard=shard,
+        progress=not quiet, risk_model=risk_model, annotation=tuple(annotations), regions=tuple(regions), regions_bed=regions_bed, shard=shard,
         log_every=log_every, motifs=motifs, motif_pvalue=motif_pvalue, motif_min_delta=motif_min_delta,
     )
     with _terminate_like_interrupt():  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
@@ -621,6 +634,25 @@ def _risk_model_for(task: str, risk_model: str | None) -> str | None:
     if task != "risk" or DEFAULT_RISK_MODEL not in list_models():
         return None
     return str(resolve_model(DEFAULT_RISK_MODEL))
+
+
+def _check_annotation(risk_model: str | None, annotations: tuple[str, ...]) -> None:
+    """Usage errors (exit 2) before any model loads: a risk classifier that reads a gene annotation
+    without ``--annotation``, or ``--annotation`` with nothing to read it."""
+    if risk_model is None:
+        if annotations:
+            raise click.UsageError("--annotation is read by the risk classifier only: use it with --task risk "
+                                   "(or --risk-model DIR), not with --risk-model none")
+        return
+    from genebert_tool.annotate.risk_classifier import RiskClassifier
+
+    classifier = RiskClassifier.from_dir(risk_model)
+    if classifier.needs_annotation and not annotations:
+        files = ", ".join(f.get("name", "?") for f in classifier.annotation.get("files", ())) or "?"
+        raise click.UsageError(f"the risk classifier {risk_model} uses a gene annotation: pass --annotation BED12 "
+                               f"(it was trained with {files}), or --risk-model none")
+    if annotations and not classifier.needs_annotation:
+        raise click.UsageError(f"the risk classifier {risk_model} uses no gene annotation: drop --annotation")
 
 
 # ---- explain -----------------------------------------------------------------------------

@@ -73,3 +73,46 @@ def build_token_splice_model(path: Path, *, seed: int = 1) -> Path:
     GeneBertForTokenClassification(cfg).eval().save_pretrained(path, safe_serialization=True)
     KmerTokenizer(3).save_pretrained(path)
     return Path(path)
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    header, rows = None, []
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("#chrom") or line.startswith("name\t"):
+            header = line.lstrip("#").split("\t")
+        elif line and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return header, rows
+
+
+def window(chr2, start, end, length, strand="+"):
+    """Forward-strand bases of the window; on '-' the window whose reverse complement is centred."""
+    if strand == "-":
+        lo = end - (end - start) // 2 + length // 2 - length
+    else:
+        lo = (start + end) // 2 - length // 2
+    seq = chr2[max(lo, 0) : lo + length]
+    return "N" * max(0, -lo) + seq
+
+
+class CentreBase:
+    """Strand-sensitive stub: ``centre_a`` = 1 if the window's centre base is A, ``frac_a`` = A fraction."""
+
+    def __init__(self, window_bp, task="splice"):
+        self.window_bp, self.task = window_bp, task
+        self.output_names = ["centre_a", "frac_a"]
+        self.model_name, self.model_version, self.multi_label = "centre-stub", "0", True
+
+    def predict(self, sequences, *, batch_size=64):
+        c = self.window_bp // 2
+        return np.array([[float(s[c] == "A"), s.count("A") / len(s)] for s in sequences], dtype=np.float32)
+
+
+def centre_models(window_bp, per_position):
+    from genebert_tool.annotate.models import ScoringModel, name_columns
+
+    p = CentreBase(window_bp, "splice" if per_position else "tfbs")
+    models = [ScoringModel(predictor=p, name=p.model_name, version="0", task=p.task, keep=[0, 1],
+                           outputs=list(p.output_names), window_bp=window_bp, per_position=per_position)]
+    name_columns(models)
+    return models

@@ -101,3 +101,13 @@ def tiny_model(tiny_models, tmp_path):
         return target
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def chr2(hg38_chr2):
+    """The hg38 chr2 piece as one pyfaidx record (uppercase), for tests that recompute what was scored."""
+    import pyfaidx
+
+    fa = pyfaidx.Fasta(str(hg38_chr2), as_raw=True, sequence_always_upper=True)
+    yield fa["chr2"]
+    fa.close()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks import spliceai_clinvar as sa
-from benchmarks.risk_clinvar import SpliceSiteIndex, _split_key, annotation_features, evaluate_methods
+from benchmarks.risk_clinvar import _split_key, alleles, evaluate_methods
 from genebert_tool.genome.annotation import Transcript
 from trainer.risk import outer_folds
 
@@ -24,22 +24,21 @@ def _bed12(path, rows):
     return path
 
 
-def test_exon_boundary_distance_and_exon_membership(tmp_path):
+def test_the_benchmark_uses_the_classifiers_annotation_definition(tmp_path):
+    """No copy of the distance / class rule in the benchmark: its keys go through the library's own
+    ``annotate_variants`` (the unit tests of the rule are in test_gene_annotation / test_risk_annotation)."""
+    from genebert_tool.annotate.risk_annotation import annotate_variants
+    from genebert_tool.genome.gene_annotation import read_gene_annotation
+
     bed = _bed12(tmp_path / "t.bed", [("chr1", "+", [(100, 200), (300, 400), (500, 600)])])
-    idx = SpliceSiteIndex([bed])
-    # sites (SpliceAI's convention): donors 199, 399 (last exon base), acceptors 300, 500 (first exon base)
-    assert idx.sites["chr1"].tolist() == [199, 300, 399, 500]
-    assert idx.distance("chr1", 199, 200) == 0 and idx.distance("chr1", 200, 201) == 1
-    assert idx.distance("chr1", 250, 251) == 50 and idx.distance("chr1", 251, 253) == 48
-    assert idx.distance("chr1", 10, 11) == 189 and idx.distance("chr9", 10, 11) == 10_000_000
-    assert idx.distance("chr1", 195, 305) == 0  # a deletion over the whole intron covers both sites
-    assert idx.in_exon("chr1", 150, 151) and not idx.in_exon("chr1", 250, 251)
-    assert idx.in_exon("chr1", 199, 201) and not idx.in_exon("chr1", 99, 100)
-    ann = annotation_features(["chr1:200 A>G", "chr1:200 AT>A", "chr1:251 C>T"], idx, idx)
+    ann = annotate_variants(read_gene_annotation(bed), alleles(["chr1:200 A>G", "chr1:200 AT>A", "chr1:251 C>T"]))
     # 1-based 200 = 0-based 199 (the donor); the deletion's change starts after its padding base
-    assert ann["splice_distance"].tolist() == [0, 1, 50]
-    assert ann["is_indel"].tolist() == [0, 1, 0] and ann["in_exon"].tolist() == [1, 0, 0]
+    assert ann.splice_distance.tolist() == [0, 1, 50]
+    assert ann.not_snv.tolist() == [0, 1, 0] and ann.in_exon.tolist() == [1, 0, 0]
     assert _split_key("chr22:17085084 G>C") == ("chr22", 17085084, "G", "C")
+    import benchmarks.risk_clinvar as bench
+
+    assert not hasattr(bench, "SpliceSiteIndex") and not hasattr(bench, "annotation_features")
 
 
 def test_every_method_gets_the_same_outer_folds():

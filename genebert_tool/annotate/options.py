@@ -42,7 +42,8 @@ class AnnotateOptions:
     max_records: int | None = None
     tracks: tuple[str, ...] = ("bigwig", "bed6")
     progress: bool = True
-    risk_model: str | None = None  # VCF: a `finetune --task risk` directory -> INFO GENEBERT_RISK_P
+    risk_model: str | None = None  # VCF: a `finetune-risk` directory -> INFO GENEBERT_RISK_P
+    annotation: tuple[str, ...] = ()  # VCF: BED12 transcripts for a risk classifier's annotation.* features
     regions: tuple[str, ...] = ()  # --region chr:start-end (0-based half-open), see annotate.restrict
     regions_bed: str | None = None  # --regions BED
     shard: str | None = None  # --shard K/N

@@ -51,13 +51,16 @@ def planned_outputs(prefix: str, fmt: str, columns: Sequence[str] = ()) -> list[
 
 
 def read_files(source: str, genome: str | None, model_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
-    """The files a run reads: the input, the genome with its indexes, every file of the model directories."""
+    """The files a run reads: the input, the genome with its indexes, every file of the model directories
+    (and any plain file among them: a classifier JSON, an annotation BED)."""
     files = [] if source == "-" else [source]
     if genome:
         files += [genome, genome + ".fai", genome + ".gzi"]
     for d in model_dirs:
         if d and os.path.isdir(d):
             files += [str(p) for p in Path(d).rglob("*") if p.is_file()]
+        elif d and os.path.isfile(d):
+            files.append(str(d))
     return files
 
 

@@ -81,6 +81,12 @@ def validate(options: AnnotateOptions) -> str:
         raise InputError("--splice-distance applies to VCF input (BED/FASTA splice scoring is per position already)")
     if options.risk_model and fmt != "vcf":
         raise InputError("--risk-model scores variants: it needs VCF input")
+    if options.annotation and not options.risk_model:
+        raise InputError("--annotation feeds the risk classifier's features: it needs a risk classifier "
+                         "(--task risk or --risk-model)")
+    for path in options.annotation:
+        if not os.path.isfile(path):
+            raise InputError("file not found (--annotation)", path=path)
     if options.both_strands and fmt != "vcf":
         raise InputError("--both-strands applies to VCF input (BED rows use their strand column)")
     if options.max_records is not None and options.max_records <= 0:
@@ -120,7 +126,8 @@ def annotate(options: AnnotateOptions, *, models: list[ScoringModel] | None = No
     options = dataclasses.replace(options, output=resolve_prefix(options.output, options.input))
     fmt = validate(options)
     prefix = output_prefix(options.output)
-    reads = read_files(options.input, options.genome, [options.risk_model] if options.risk_model else [])
+    reads = read_files(options.input, options.genome,
+                       ([options.risk_model] if options.risk_model else []) + list(options.annotation))
     reads += [options.regions_bed] if options.regions_bed else []
     check_outputs(planned_outputs(prefix, fmt), reads)
     with PrefixLock(prefix):
@@ -149,7 +156,8 @@ def _annotate(options: AnnotateOptions, fmt: str, models: list[ScoringModel] | N
         )
     model_dirs = [getattr(m.predictor, "model_dir", None) for m in models]
     check_outputs(planned_outputs(output_prefix(options.output), fmt, [c for m in models for c in m.columns]),
-                  read_files(options.input, options.genome, [d for d in model_dirs if d] + [options.risk_model]))
+                  read_files(options.input, options.genome,
+                             [d for d in model_dirs if d] + [options.risk_model, *options.annotation]))
     summary = AnnotateSummary(input=options.input, format=fmt, task=options.task)
     summary.models = [f"{m.name} {m.version} ({m.task}, {m.window_bp} bp: {', '.join(m.columns)})" for m in models]
     started = time.perf_counter()  # the rate in the summary excludes model loading

@@ -1,9 +1,13 @@
-"""A trained variant-risk classifier: logistic regression on the task models' ALT - REF deltas.
+"""A trained variant-risk classifier: logistic regression on the task models' ALT - REF deltas and,
+when trained with a gene annotation, where the variant lies relative to annotated exons.
 
 Features (one definition, used by ``trainer.risk`` to train and by ``annotate --risk-model`` to
 score): for every output ``o`` of every task model, in column order, ``delta_o = P_o(ALT) -
 P_o(REF)`` (``annotate.variants.score_variants`` + ``annotate.risk.deltas``), then ``|delta_o|``
-for the same outputs. Named ``<column>.delta`` and ``<column>.abs_delta``.
+for the same outputs. Named ``<column>.delta`` and ``<column>.abs_delta``. A classifier trained with
+``--annotation BED12`` adds the four ``annotation.*`` features of ``annotate.risk_annotation``
+(splice-site distance, SNV or not, in an exon or not, and their product) and records the annotation
+files (name, sha256) it was trained with; scoring it without an annotation is refused.
 
 The classifier is standardisation followed by L2 logistic regression, stored as plain numbers in
 ``risk_classifier.json`` (no pickle): ``p = sigmoid(((x - mean) / scale) . coef + intercept)``.
@@ -26,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.annotate.models import ScoringModel
+from genebert_tool.annotate.risk_annotation import ANNOTATION_FEATURES, VariantAnnotation
 from genebert_tool.errors import InputError, ModelError
 
 CLASSIFIER_FILE = "risk_classifier.json"
@@ -33,11 +38,14 @@ CLASSIFIER_FILE = "risk_classifier.json"
 DEFAULT_RISK_MODEL = "genebert-risk"
 _RETRAIN = "retrain it (examples/train_risk.sh) or pass --risk-model none"
 FORMAT = "genebert-risk-classifier"
-FORMAT_VERSION = 1
+#: 2 adds ``annotation`` (null, or the annotation features and files); version 1 files read as null.
+FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 #: The identity fields a feature matrix and a classifier must agree on, per task model.
 IDENTITY_KEYS = ("name", "version", "window_bp", "scan_distance", "columns")
 _KEYS = frozenset({"format", "format_version", "classifier", "feature_definition", "feature_names", "coef", "intercept",
-                   "scaler_mean", "scaler_scale", "C", "task_models", "both_strands", "label_mapping", "cv_metrics"})
+                   "scaler_mean", "scaler_scale", "C", "task_models", "both_strands", "label_mapping", "cv_metrics",
+                   "annotation"})
 
 
 def model_identity(model: ScoringModel) -> dict:
@@ -56,30 +64,49 @@ def _weights_sha256(identity: dict) -> str | None:
     return None if pinned in (None, ".") else str(pinned)
 
 
-def feature_names(columns: Sequence[str]) -> list[str]:
-    """``<column>.delta`` for every output column, then ``<column>.abs_delta`` for the same columns."""
-    return [f"{c}.delta" for c in columns] + [f"{c}.abs_delta" for c in columns]
+def feature_names(columns: Sequence[str], *, annotation: bool = False) -> list[str]:
+    """``<column>.delta`` for every output column, then ``<column>.abs_delta`` for the same columns,
+    then (``annotation``) ``ANNOTATION_FEATURES``."""
+    return ([f"{c}.delta" for c in columns] + [f"{c}.abs_delta" for c in columns]
+            + (list(ANNOTATION_FEATURES) if annotation else []))
 
 
 @dataclass(frozen=True)
 class RiskFeatures:
-    """Classifier input. ``values``: ``(n_variants, 2 * n_outputs)`` float64, columns ``names``;
-    ``models``: ``model_identity`` of each task model that made them, in column order."""
+    """Classifier input. ``values``: ``(n_variants, 2 * n_outputs [+ 4])`` float64, columns ``names``;
+    ``models``: ``model_identity`` of each task model that made them, in column order;
+    ``annotation_files``: the annotation files (``AnnotationSource.to_json``) of the ``annotation.*``
+    columns, None when there are none."""
 
     values: np.ndarray
     names: list[str]
     models: list[dict]
     both_strands: bool = False
+    annotation_files: list[dict] | None = None
 
 
-def risk_features(delta: np.ndarray, models: Sequence[ScoringModel], *, both_strands: bool = False) -> RiskFeatures:
-    """Features from ``delta`` ``(n_variants, n_outputs)`` (ALT - REF per output column of ``models``)."""
+def risk_features(delta: np.ndarray, models: Sequence[ScoringModel], *, both_strands: bool = False,
+                  annotation: VariantAnnotation | None = None,
+                  annotation_files: Sequence[dict] = ()) -> RiskFeatures:
+    """Features from ``delta`` ``(n_variants, n_outputs)`` (ALT - REF per output column of ``models``)
+    and, when given, the same variants' ``annotation`` (``annotate.risk_annotation.annotate_variants``)
+    from the files ``annotation_files``."""
     delta = np.asarray(delta, dtype=np.float64)
     columns = [c for m in models for c in m.columns]
     if delta.ndim != 2 or delta.shape[1] != len(columns):
         raise ValueError(f"delta must be (n_variants, {len(columns)}) for these models, got {delta.shape}")
-    return RiskFeatures(np.concatenate([delta, np.abs(delta)], axis=1), feature_names(columns),
-                        [model_identity(m) for m in models], both_strands)
+    parts = [delta, np.abs(delta)]
+    if annotation is not None:
+        if len(annotation.splice_distance) != len(delta):
+            raise ValueError(f"annotation of {len(annotation.splice_distance)} variants for {len(delta)} deltas")
+        parts.append(annotation.features())
+    return RiskFeatures(np.concatenate(parts, axis=1), feature_names(columns, annotation=annotation is not None),
+                        [model_identity(m) for m in models], both_strands,
+                        None if annotation is None else [dict(f) for f in annotation_files])
+
+
+def _files(entries: Sequence[dict] | None) -> str:
+    return ", ".join(f"{f.get('name')} (sha256 {str(f.get('sha256'))[:12]}...)" for f in entries or ()) or "none"
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -105,6 +132,12 @@ class RiskClassifier:
     label_mapping: dict = field(default_factory=dict)
     cv_metrics: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # trainer provenance: data file, seed, genebert version
+    annotation: dict | None = None  # annotate.risk_annotation.annotation_provenance of the training annotation
+
+    @property
+    def needs_annotation(self) -> bool:
+        """Whether the features include the ``annotation.*`` columns (score with ``--annotation``)."""
+        return self.annotation is not None
 
     def check(self, features: RiskFeatures) -> None:
         """``ModelError`` unless ``features`` come from the same task models and scoring settings."""
@@ -129,6 +162,13 @@ class RiskClassifier:
                 raise ModelError(f"risk classifier: task model {w['name']} {w['version']} has other weights than in "
                                  f"training (sha256 {used[:12]}... vs {pinned[:12]}... pinned by the classifier): "
                                  f"{_RETRAIN}")
+        if self.needs_annotation and features.annotation_files is None:
+            raise ModelError("the risk classifier uses a gene annotation (trained with "
+                             f"{_files(self.annotation.get('files'))}): pass --annotation BED12 (BED12 transcripts "
+                             "of the genome, e.g. SpliceAI's canonical set) or --risk-model none")
+        if not self.needs_annotation and features.annotation_files is not None:
+            raise ModelError("the risk classifier uses no gene annotation (format_version 1 or trained without "
+                             "--annotation): score it without --annotation")
         if features.both_strands != self.both_strands:
             raise ModelError(f"risk classifier: trained with both_strands={self.both_strands}, "
                              f"features made with both_strands={features.both_strands}: score as in training, "
@@ -152,7 +192,8 @@ class RiskClassifier:
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "classifier": "standardise + L2 logistic regression: p = sigmoid(((x - mean) / scale) . coef + intercept)",
             "feature_definition": "per task-model output o: delta_o = P_o(ALT window) - P_o(REF window); "
-                                  "features = [delta_o for o] + [|delta_o| for o]",
+                                  "features = [delta_o for o] + [|delta_o| for o]"
+                                  + (" + annotation features (see annotation.definition)" if self.annotation else ""),
             "feature_names": list(self.feature_names),
             "coef": [float(v) for v in self.coef],
             "intercept": float(self.intercept),
@@ -163,6 +204,7 @@ class RiskClassifier:
             "both_strands": bool(self.both_strands),
             "label_mapping": self.label_mapping,
             "cv_metrics": self.cv_metrics,
+            "annotation": self.annotation,
             **self.extra,
         }
 
@@ -171,9 +213,14 @@ class RiskClassifier:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ModelError(f"{path}: not a genebert risk classifier (format {data.get('format')!r})"
                              if isinstance(data, dict) else f"{path}: not a JSON object")
-        if data.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"{path}: format_version {data.get('format_version')!r}; "
-                             f"this genebert reads {FORMAT_VERSION}")
+        if data.get("format_version") not in _READABLE_VERSIONS:
+            raise ModelError(f"{path}: format_version {data.get('format_version')!r}; this genebert reads "
+                             f"{', '.join(map(str, _READABLE_VERSIONS))} (a newer genebert wrote it?)")
+        annotation = data.get("annotation") if data["format_version"] >= 2 else None
+        if annotation is not None and (not isinstance(annotation, dict)
+                                       or list(annotation.get("features", ())) != list(ANNOTATION_FEATURES)):
+            raise ModelError(f"{path}: annotation.features must be {list(ANNOTATION_FEATURES)} (another genebert's "
+                             "annotation features?)")
         try:
             names = [str(n) for n in data["feature_names"]]
             arrays = [np.asarray(data[k], dtype=np.float64) for k in ("coef", "scaler_mean", "scaler_scale")]
@@ -186,7 +233,7 @@ class RiskClassifier:
             raise ModelError(f"{path}: coef/scaler_mean/scaler_scale must be {len(names)} finite numbers (scale > 0)")
         return cls(arrays[0], intercept, arrays[1], arrays[2], names, models, bool(data.get("both_strands", False)),
                    float(data.get("C", 1.0)), dict(data.get("label_mapping", {})), dict(data.get("cv_metrics", {})),
-                   {k: v for k, v in data.items() if k not in _KEYS})
+                   {k: v for k, v in data.items() if k not in _KEYS}, annotation)
 
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write ``out_dir/risk_classifier.json`` (atomically); returns its path."""

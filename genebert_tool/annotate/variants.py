@@ -10,9 +10,11 @@ output header, in the spirit of SpliceAI's ``SpliceAI=ALLELE|SYMBOL|DS_AG|...`` 
 * ``GENEBERT_SKIP=ALLELE|REASON,...`` -- ALTs not scored; REASON is one of ``SKIP_CODES``' values.
 * ``GENEBERT_BGFPR=ALLELE|OUTPUT|REF|ALT,...`` -- for outputs of calibrated models (``background.json``),
   the background FPR of the REF and ALT probabilities (``annotate.calibration``).
-* ``GENEBERT_RISK_P`` (Number=A, only with ``--risk-model DIR``) -- the probability that the ALT is
-  pathogenic under a classifier trained by ``genebert finetune --task risk`` on these deltas
-  (``annotate.risk_classifier``); it must have been trained on the same task models.
+* ``GENEBERT_RISK_P`` (Number=A, with a risk classifier) -- the probability that the ALT is
+  pathogenic under a classifier trained by ``genebert finetune-risk`` on these deltas
+  (``annotate.risk_classifier``); it must have been trained on the same task models. A classifier
+  trained with a gene annotation also reads ``--annotation`` BED12 files (``annotate.risk_annotation``);
+  each one gets a ``##genebert_annotation=<File,Sha256,Transcripts>`` header line.
 * ``GENEBERT_MOTIF=ALLELE|MOTIF|REF_SCORE|ALT_SCORE,...`` (unless ``--motifs none``) -- JASPAR motifs
   whose best hit overlapping the allele the ALT creates or destroys (``annotate.motif_effects``); absent
   when none is.
@@ -64,7 +66,8 @@ SKIP_CODES = {
 #: INFO keys and ``##`` header keys genebert writes: replaced, never duplicated, on re-annotation.
 OWN_INFO = (schema.INFO_SCORES, schema.INFO_RISK, schema.INFO_RISK_OUTPUT, schema.INFO_SKIP, schema.INFO_RISK_P,
             schema.INFO_BGFPR, schema.INFO_MOTIF)
-OWN_META = (schema.META_RUN, schema.META_MODEL, schema.META_RISK_MODEL, schema.META_BACKGROUND)
+OWN_META = (schema.META_RUN, schema.META_MODEL, schema.META_RISK_MODEL, schema.META_BACKGROUND,
+            schema.META_ANNOTATION)
 
 
 def skip_code(reason: str) -> str:
@@ -73,9 +76,10 @@ def skip_code(reason: str) -> str:
 
 
 def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifier=None,
-                 motif_effects=None) -> list[str]:
+                 motif_effects=None, annotation=None) -> list[str]:
     """The ``##`` lines added to the output header (``classifier``: a ``RiskClassifier`` or None;
-    ``motif_effects``: an ``annotate.motif_effects.MotifEffects`` or None)."""
+    ``motif_effects``: an ``annotate.motif_effects.MotifEffects`` or None; ``annotation``: the
+    ``genome.gene_annotation.GeneAnnotation`` the classifier's features read, or None)."""
     from genebert_tool import __version__
 
     codes = ", ".join(sorted(set(SKIP_CODES.values())))
@@ -106,14 +110,40 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
     if classifier is not None:
         auc = classifier.cv_metrics.get("auc")
         path = info_safe(str(options.risk_model)).replace('"', "_")
+        uses = (", the splice-site distance, SNV-or-not and in-exon features of the gene annotation of "
+                f"##{schema.META_ANNOTATION}") if classifier.needs_annotation else ""
+        trained = ";".join(f"{_quoted(f.get('name'))}:{f.get('sha256')}"
+                           for f in (classifier.annotation or {}).get("files", ()))
         lines += [
             f'##INFO=<ID={schema.INFO_RISK_P},Number=A,Type=Float,Description="Probability that the ALT is pathogenic '
             "under the GeneBERT risk classifier (logistic regression on the GENEBERT deltas and their absolute "
-            'values, trained on labelled variants; see ##genebert_risk_model; . = not scored)">',
-            f'##{schema.META_RISK_MODEL}=<Path="{path}",C={classifier.c:g},'
-            f'NTrain={classifier.extra.get("n_train", ".")},CvAuc={"." if auc is None else f"{auc:.4f}"}>',
+            f'values{uses}, trained on labelled variants; see ##genebert_risk_model; . = not scored)">',
+            f'##{schema.META_RISK_MODEL}=<Path="{path}",Version="{_quoted(classifier.extra.get("version", "."))}",'
+            f'Sha256="{_classifier_sha256(options.risk_model)}",C={classifier.c:g},'
+            f'NTrain={classifier.extra.get("n_train", ".")},CvAuc={"." if auc is None else f"{auc:.4f}"},'
+            f'TrainedAnnotation="{trained or "none"}">',
         ]
+    for source in annotation.sources if annotation is not None else ():
+        lines.append(f'##{schema.META_ANNOTATION}=<File="{_quoted(source.name)}",Sha256="{source.sha256}",'
+                     f"Transcripts={source.n_transcripts}>")
     return lines
+
+
+def _quoted(value) -> str:
+    """A value safe inside a quoted ``##KEY=<...>`` field."""
+    return info_safe(str(value)).replace('"', "_")
+
+
+def _classifier_sha256(risk_model: str | None) -> str:
+    """sha256 of the classifier's JSON (``risk_model``: its directory or the file)."""
+    from pathlib import Path
+
+    from genebert_tool.annotate.risk_classifier import CLASSIFIER_FILE
+    from genebert_tool.pretrained import sha256_file
+
+    path = Path(str(risk_model))
+    path = path / CLASSIFIER_FILE if path.is_dir() else path
+    return sha256_file(path) if path.is_file() else "."
 
 
 def score_variants(variants: list, models: list[ScoringModel], fetch, *, batch_size: int = 256,
@@ -191,14 +221,26 @@ class VariantRunner:
         self.columns = [c for m in models for c in m.columns]
         self.out_path = "-" if options.output == "-" else output_prefix(options.output) + ".vcf.gz"
         self.per_variant = n_windows(models, options.both_strands)
-        self.classifier = None
+        self.classifier = self.annotation = None
+        self.no_transcripts: dict[str, int] = {}  # contig -> scored ALTs there without annotated transcripts
         if options.risk_model:
+            from genebert_tool.annotate.risk_annotation import annotation_files
             from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures, feature_names
             from genebert_tool.annotate.risk_classifier import model_identity
+            from genebert_tool.genome.gene_annotation import read_gene_annotation
 
             self.classifier = RiskClassifier.from_dir(options.risk_model)  # fail before any output on a mismatch:
-            self.classifier.check(RiskFeatures(np.zeros((0, 2 * len(self.columns))), feature_names(self.columns),
-                                               [model_identity(m) for m in models], options.both_strands))
+            if options.annotation:
+                self.annotation = read_gene_annotation(options.annotation)
+            files = annotation_files(self.annotation) if self.annotation is not None else None
+            names = feature_names(self.columns, annotation=files is not None)
+            self.classifier.check(RiskFeatures(np.zeros((0, len(names))), names, [model_identity(m) for m in models],
+                                               options.both_strands, files))
+            trained = {f.get("sha256") for f in (self.classifier.annotation or {}).get("files", ())}
+            other = [f["name"] for f in files or () if f["sha256"] not in trained]
+            if other:
+                summary.warnings.append(f"--annotation {', '.join(other)}: not the annotation the risk classifier "
+                                        "was trained with (see ##genebert_risk_model TrainedAnnotation)")
         self.motif_effects = motif_effects_for(options)
         self._stack = contextlib.ExitStack()
         self.index = 0
@@ -220,7 +262,7 @@ class VariantRunner:
             self.fetcher = stack.enter_context(WindowFetcher(self.genome, options.workers))
             self.writer = stack.enter_context(
                 VcfWriter(self.out_path, header_text, header_lines(options, self.models, self.classifier,
-                                                                       self.motif_effects),
+                                                                       self.motif_effects, self.annotation),
                           own_info=OWN_INFO, own_meta=OWN_META))
         except BaseException:
             self._stack.__exit__(*sys.exc_info())
@@ -252,10 +294,7 @@ class VariantRunner:
         if len(variants):
             risk, which = combined_risk(delta)
             if self.classifier is not None:
-                from genebert_tool.annotate.risk_classifier import risk_features
-
-                risk_p = self.classifier.predict_proba(risk_features(delta, self.models,
-                                                                     both_strands=options.both_strands))
+                risk_p = self._risk_p(variants, delta)
         motif_hits = (self.motif_effects.effects(variants, self.fetcher.fetch_many)
                       if self.motif_effects is not None else [[] for _ in variants])
         k = 0
@@ -305,9 +344,30 @@ class VariantRunner:
             summary.records += 1
             self.bar.update(1)
 
+    def _risk_p(self, variants: list, delta: np.ndarray) -> np.ndarray:
+        """The classifier's P(pathogenic) per variant ``(n,)``, with the annotation features when it uses them."""
+        from genebert_tool.annotate.risk_annotation import annotate_variants, annotation_files
+        from genebert_tool.annotate.risk_classifier import risk_features
+
+        where = files = None
+        if self.annotation is not None:
+            where, files = annotate_variants(self.annotation, variants), annotation_files(self.annotation)
+            for v, missing in zip(variants, where.no_transcripts):
+                if missing:
+                    self.no_transcripts[v.chrom] = self.no_transcripts.get(v.chrom, 0) + 1
+        return self.classifier.predict_proba(risk_features(delta, self.models, both_strands=self.options.both_strands,
+                                                           annotation=where, annotation_files=files or ()))
+
     def finish(self) -> None:
         """After the last chunk, inside the ``with``: close the VCF (index it), write the rejects."""
         summary = self.summary
+        if self.no_transcripts:
+            from genebert_tool.genome.gene_annotation import NO_TRANSCRIPTS_DISTANCE
+
+            shown = ", ".join(f"{c} {n}" for c, n in sorted(self.no_transcripts.items()))
+            summary.warnings.append(f"{sum(self.no_transcripts.values())} ALTs on contigs without transcripts in "
+                                    f"--annotation ({shown}): scored with splice distance {NO_TRANSCRIPTS_DISTANCE:,} "
+                                    "and not in an exon")
         summary.rows = self.writer.n_records
         if summary.records == 0 and self.restriction is None:
             summary.warnings.append(f"{self.name} has a header but no records: the output VCF has none either")

@@ -46,6 +46,8 @@ META_RUN = "genebert"
 META_MODEL = "genebert_model"
 META_RISK_MODEL = "genebert_risk_model"
 META_BACKGROUND = "genebert_background"
+#: One ``##genebert_annotation=<File,Sha256,Transcripts>`` line per gene-annotation file a run read.
+META_ANNOTATION = "genebert_annotation"
 #: Fields of one ``GENEBERT`` entry, in order.
 SCORE_FIELDS = ("ALLELE", "OUTPUT", "REF", "ALT", "DELTA")
 #: Fields of one ``GENEBERT_BGFPR`` entry, in order.

@@ -11,7 +11,7 @@ from pathlib import Path
 from genebert_tool.annotate.options import AnnotateOptions, output_prefix, rejects_path
 from genebert_tool.annotate.pipeline import chunked
 
-ANNOTATE = Path(__file__).resolve().parent.parent / "genebert_tool" / "annotate"
+ANNOTATE = Path(__file__).resolve().parents[2] / "genebert_tool" / "annotate"
 
 
 def _imports(path: Path) -> set[str]:

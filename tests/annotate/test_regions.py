@@ -1,4 +1,5 @@
-"""The annotate pipeline with a GC-content stub model on the real hg38 chr2 piece.
+"""annotate/regions.py: BED and FASTA rows (windows, tiles, strands, per-position splice, tracks) with a
+GC-content stub model on the real hg38 chr2 piece.
 
 The stub scores a window by its G+C fraction, so every expected value is recomputed here
 independently from the FASTA (pyfaidx) and compared with what the pipeline wrote.
@@ -7,44 +8,14 @@ independently from the FASTA (pyfaidx) and compared with what the pipeline wrote
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import numpy as np
 import pyBigWig
-import pyfaidx
-import pysam
 import pytest
 
 from annotate_helpers import gc_fraction, gc_models
+from annotate_helpers import centre_models as _centre_models, read_table as _read_table, window as _window
 from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
-from genebert_tool.errors import InputError
-
-
-@pytest.fixture(scope="module")
-def chr2(hg38_chr2):
-    fa = pyfaidx.Fasta(str(hg38_chr2), as_raw=True, sequence_always_upper=True)
-    yield fa["chr2"]
-    fa.close()
-
-
-def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    header, rows = None, []
-    for line in Path(path).read_text().splitlines():
-        if line.startswith("#chrom") or line.startswith("name\t"):
-            header = line.lstrip("#").split("\t")
-        elif line and not line.startswith("#"):
-            rows.append(line.split("\t"))
-    return header, rows
-
-
-def _window(chr2, start, end, length, strand="+"):
-    """Forward-strand bases of the window; on '-' the window whose reverse complement is centred."""
-    if strand == "-":
-        lo = end - (end - start) // 2 + length // 2 - length
-    else:
-        lo = (start + end) // 2 - length // 2
-    seq = chr2[max(lo, 0) : lo + length]
-    return "N" * max(0, -lo) + seq
 
 
 def _nearest_centre_value(regions, scores, base):
@@ -168,63 +139,6 @@ def test_fasta_tsv_and_tile_tracks(chr2, tmp_path):
     bw.close()
 
 
-def test_vcf_deltas_follow_gc(hg38_chr2, chr2, tmp_path):
-    pos = 1000150  # 1-based
-    ref = chr2[pos - 1]
-    alt = "G" if ref in "AT" else "A"
-    vcf = tmp_path / "v.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                   f"chr2\t{pos}\tv1\t{ref}\t{alt}\t.\t.\t.\n")
-    annotate(AnnotateOptions(input=str(vcf), output=str(tmp_path / "o"), genome=str(hg38_chr2), task="risk"),
-             models=gc_models(51))
-    rec = next(iter(pysam.VariantFile(str(tmp_path / "o.vcf.gz"))))
-    entries = {e.split("|")[1]: e.split("|") for e in rec.info["GENEBERT"]}
-    ref_gc = gc_fraction(chr2[pos - 1 - 25 : pos - 1 + 26])
-    sign = 1 if alt == "G" else -1
-    assert float(entries["tfbs.gc"][2] if "tfbs.gc" in entries else entries["gc"][2]) == pytest.approx(ref_gc, abs=6e-5)
-    gc_key = "tfbs.gc" if "tfbs.gc" in entries else "gc"
-    assert float(entries[gc_key][4]) == pytest.approx(sign / 51, abs=6e-5)
-    # |delta| is 1/51 for both gc and at (= 1 - gc): the risk is the delta of the output it names
-    risk_out = rec.info["GENEBERT_RISK_OUTPUT"][0]
-    assert abs(rec.info["GENEBERT_RISK"][0]) == pytest.approx(1 / 51, abs=6e-5)
-    assert rec.info["GENEBERT_RISK"][0] == pytest.approx(float(entries[risk_out][4]), abs=6e-5)
-
-
-def test_failed_run_leaves_no_outputs(hg38_chr2, tmp_path):
-    bed = tmp_path / "r.bed"
-    bed.write_text("chr2\t100\t200\nchr2\t300\tbad\n")
-    opts = AnnotateOptions(input=str(bed), output=str(tmp_path / "x"), genome=str(hg38_chr2), task="tfbs",
-                           strict=True, chunk_windows=1)
-    with pytest.raises(InputError, match=r"r\.bed:2"):
-        annotate(opts, models=gc_models(20))
-    assert list(tmp_path.iterdir()) == [bed]  # no temp files, no partial outputs
-
-
-def test_max_records_and_rejects(hg38_chr2, tmp_path):
-    bed = tmp_path / "r.bed"
-    bed.write_text("chr2\t100\t200\nchrUn\t1\t5\nchr2\t5\t1\n2\t300\t400\nchr2\t500\t600\n")
-    opts = AnnotateOptions(input=str(bed), output=str(tmp_path / "m"), genome=str(hg38_chr2), task="tfbs",
-                           max_records=4)  # records read, rejected ones included (as for VCF)
-    summary = annotate(opts, models=gc_models(20))
-    assert summary.records == 4 and summary.scored == 2 and len(summary.rejects) == 2
-    _, rows = _read_table(tmp_path / "m.bed")
-    assert [r[0] for r in rows] == ["chr2", "2"]  # input columns kept verbatim ("2" resolved to chr2)
-    rejected = (tmp_path / "m.rejected.tsv").read_text().splitlines()[1:]
-    assert [r.split("\t")[1] for r in rejected] == ["2", "3"]
-
-
-def test_workers_give_identical_output(hg38_chr2, tmp_path):
-    bed = tmp_path / "r.bed"
-    bed.write_text("".join(f"chr2\t{s}\t{s + 150}\tr{s}\n" for s in range(100_000, 300_000, 1_000)))
-    outs = []
-    for workers in (0, 2):  # chunks of 100 windows: >= 64, so the worker pool does the fetching
-        opts = AnnotateOptions(input=str(bed), output=str(tmp_path / f"w{workers}"), genome=str(hg38_chr2),
-                               task="tfbs", workers=workers, chunk_windows=100, tracks=())
-        annotate(opts, models=gc_models(60))
-        outs.append((tmp_path / f"w{workers}.bed").read_text())
-    assert outs[0] == outs[1] and len(outs[0].splitlines()) > 200
-
-
 def test_unsorted_bed_gives_sorted_tracks_in_fasta_order(hg38_chr2, chr2, tmp_path):
     starts = [50_000, 10_000, 30_000, 20_000, 40_000]
     bed = tmp_path / "u.bed"
@@ -239,62 +153,6 @@ def test_unsorted_bed_gives_sorted_tracks_in_fasta_order(hg38_chr2, chr2, tmp_pa
     for s, e, v in got:
         assert v == pytest.approx(gc_fraction(_window(chr2, s, e, 100)), abs=1e-6)
     bw.close()
-
-
-def test_vcf_splice_distance_keeps_the_largest_change(hg38_chr2, chr2, tmp_path):
-    start = 1_792_330  # 0-based; a 12-bp deletion inside MYT1L exon 2
-    ref = chr2[start : start + 12]
-    alt = ref[0]
-    vcf = tmp_path / "d.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                   f"chr2\t{start + 1}\tdel\t{ref}\t{alt}\t.\t.\t.\n")
-    length, dist = 21, 8
-    models = gc_models(40, splice=True)
-    models[1].scan_distance = dist
-    models[1].window_bp = length
-    summary = annotate(AnnotateOptions(input=str(vcf), output=str(tmp_path / "o"), genome=str(hg38_chr2),
-                                       task="risk"), models=models)
-    assert summary.windows == 2 + 2 * (2 * dist + 1)
-    alt_genome = chr2[start - 100 : start] + alt + chr2[start + 12 : start + 100]
-    off = 100  # start's index in alt_genome
-    deltas, pairs = [], []
-    for o in range(-dist, dist + 1):
-        c_ref, c_alt = start + 6 + o, off + 0 + o
-        r = chr2[c_ref - 10 : c_ref + 11]
-        a = alt_genome[c_alt - 10 : c_alt + 11]
-        g_r, g_a = np.float32(gc_fraction(r)), np.float32(gc_fraction(a))
-        deltas.append(g_a - g_r)
-        pairs.append((g_r, g_a))
-    i = int(np.argmax(np.abs(deltas)))
-    rec = next(iter(pysam.VariantFile(str(tmp_path / "o.vcf.gz"))))
-    donor = next(e.split("|") for e in rec.info["GENEBERT"] if e.split("|")[1] == "splice.donor")
-    assert float(donor[2]) == pytest.approx(pairs[i][0], abs=6e-5)
-    assert float(donor[4]) == pytest.approx(deltas[i], abs=6e-5)
-    assert any(r.key == "genebert_model" and "ScanDistance=8" in str(r) for r in pysam.VariantFile(
-        str(tmp_path / "o.vcf.gz")).header.records)
-
-
-class _CentreBase:
-    """Strand-sensitive stub: ``centre_a`` = 1 if the window's centre base is A, ``frac_a`` = A fraction."""
-
-    def __init__(self, window_bp, task="splice"):
-        self.window_bp, self.task = window_bp, task
-        self.output_names = ["centre_a", "frac_a"]
-        self.model_name, self.model_version, self.multi_label = "centre-stub", "0", True
-
-    def predict(self, sequences, *, batch_size=64):
-        c = self.window_bp // 2
-        return np.array([[float(s[c] == "A"), s.count("A") / len(s)] for s in sequences], dtype=np.float32)
-
-
-def _centre_models(window_bp, per_position):
-    from genebert_tool.annotate.models import ScoringModel, name_columns
-
-    p = _CentreBase(window_bp, "splice" if per_position else "tfbs")
-    models = [ScoringModel(predictor=p, name=p.model_name, version="0", task=p.task, keep=[0, 1],
-                           outputs=list(p.output_names), window_bp=window_bp, per_position=per_position)]
-    name_columns(models)
-    return models
 
 
 @pytest.mark.parametrize("window_bp", [20, 21])
@@ -316,20 +174,3 @@ def test_minus_strand_rows_are_reverse_complemented(hg38_chr2, chr2, tmp_path, w
     assert float(rows[0][-1]) == pytest.approx(minus.count("T") / window_bp, abs=6e-5)
     assert float(rows[1][-1]) == pytest.approx(plus.count("A") / window_bp, abs=6e-5)
     assert float(rows[0][-2]) == float(minus[window_bp - 1 - window_bp // 2] == "T")
-
-
-def test_vcf_both_strands_keeps_the_larger_change(hg38_chr2, chr2, tmp_path):
-    # find two positions whose REF is G: G>A changes 'A' on the forward strand, G>T on the reverse one
-    positions = [p for p in range(1_000_000, 1_000_400) if chr2[p] == "G"][:2]
-    vcf = tmp_path / "s.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                   f"chr2\t{positions[0] + 1}\tga\tG\tA\t.\t.\t.\nchr2\t{positions[1] + 1}\tgt\tG\tT\t.\t.\t.\n")
-    for both, expected in ((False, [1.0, 0.0]), (True, [1.0, 1.0])):
-        out = tmp_path / f"o{int(both)}"
-        annotate(AnnotateOptions(input=str(vcf), output=str(out), genome=str(hg38_chr2), task="risk",
-                                 both_strands=both), models=_centre_models(21, per_position=False))
-        got = []
-        for rec in pysam.VariantFile(f"{out}.vcf.gz"):
-            entry = next(e.split("|") for e in rec.info["GENEBERT"] if e.split("|")[1] == "centre_a")
-            got.append(float(entry[4]))
-        assert got == expected

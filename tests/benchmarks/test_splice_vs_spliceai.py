@@ -11,7 +11,7 @@ import pytest
 
 from genebert_tool.genome.annotation import Transcript
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _load(name: str, file: str):

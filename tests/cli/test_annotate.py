@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from genebert_tool.cli import main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _run(args, input=None):

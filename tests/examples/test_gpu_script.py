@@ -13,7 +13,7 @@ import pytest
 
 from trainer.corpus import prepare_corpus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -69,18 +69,18 @@ def test_classifier_smoke():
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
+def tiny_pretraining_model(tmp_path_factory):
     """A tiny pre-training model, its save_pretrained directory and the reloaded copy (both eval)."""
     torch.manual_seed(0)
     model = GeneBertForPreTraining(tiny_config()).eval()
-    directory = tmp_path_factory.mktemp("tiny_model")
+    directory = tmp_path_factory.mktemp("tiny_pretraining_model")
     model.save_pretrained(directory)
     reloaded = GeneBertForPreTraining.from_pretrained(directory).eval()
     return model, directory, reloaded
 
 
-def test_save_pretrained_round_trip_identical(tiny_model):
-    model, directory, reloaded = tiny_model
+def test_save_pretrained_round_trip_identical(tiny_pretraining_model):
+    model, directory, reloaded = tiny_pretraining_model
     assert sorted(p.name for p in directory.iterdir()) == ["config.json", "model.safetensors"]
     batch = make_batch(model.config, seed=3)
     with torch.no_grad():
@@ -91,8 +91,8 @@ def test_save_pretrained_round_trip_identical(tiny_model):
     assert reloaded.mgm_head._embeddings[0].weight is reloaded.genebert.bert.embeddings.word_embeddings.weight
 
 
-def test_mlm_logits_only_at_masked_positions(tiny_model):
-    model = tiny_model[0]
+def test_mlm_logits_only_at_masked_positions(tiny_pretraining_model):
+    model = tiny_pretraining_model[0]
     batch = make_batch(model.config, seed=4)
     with torch.no_grad():
         out = model(**batch)
@@ -148,8 +148,8 @@ def test_one_batch_can_be_overfit(objectives, batch_size, lr, steps):
     assert losses[-1] < 0.2 * losses[0], losses[:: steps // 5]
 
 
-def test_classifier_loads_backbone_from_pretraining_dir(tiny_model):
-    pretrain, directory, _ = tiny_model
+def test_classifier_loads_backbone_from_pretraining_dir(tiny_pretraining_model):
+    pretrain, directory, _ = tiny_pretraining_model
     for modality in ("seq", "seq+region"):
         clf = GeneBertForSequenceClassification.from_pretrained(
             directory, num_labels=3, task="splice", modality=modality
@@ -202,11 +202,11 @@ def test_paper_config_builds_and_runs():
     assert out.logits_per_sequence.shape == (2, 2) and torch.isfinite(out.loss)
 
 
-def test_padding_does_not_change_outputs(tiny_model):
+def test_padding_does_not_change_outputs(tiny_pretraining_model):
     """The attention mask reaches BERT's (sdpa) attention: [PAD] tokens are invisible."""
     from genebert_tool.genome.tokenizer import KmerTokenizer
 
-    model = tiny_model[0]
+    model = tiny_pretraining_model[0]
     tok = KmerTokenizer(model.config.kmer)
     seqs = ["ACGTTGCAAGGCTTACG", "GATTACAGATTACAGATTACAGATTACA"]
     short = {k: torch.from_numpy(v) for k, v in tok.encode_batch(seqs, max_len=30).items()}

@@ -18,7 +18,7 @@ from trainer.evaluate import evaluate_model
 from trainer.report import write_report
 from trainer.finetune import finetune
 
-from test_finetune import TINY, _tiny_cfg, _toy_csv
+from trainer_helpers import TINY, tiny_cfg as _tiny_cfg, toy_csv as _toy_csv
 
 torch.set_num_threads(1)
 

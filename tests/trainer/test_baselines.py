@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from trainer.baselines import (
     BestPwmBaseline,
@@ -13,38 +12,9 @@ from trainer.baselines import (
     kmer_spectrum,
     run_baselines,
 )
-from trainer.cnn import CnnBaseline, one_hot
-
-# CTCF core consensus (JASPAR MA0139.1 best match); planted in either orientation.
-CTCF_SITE = "CCGCGNGGNGGCAG".replace("N", "T")
-
-
-def _revcomp(s: str) -> str:
-    return s[::-1].translate(str.maketrans("ACGT", "TGCA"))
-
-
-def _planted(n: int, length: int = 60, seed: int = 0, site: str = CTCF_SITE):
-    """Half the sequences carry ``site`` (random strand and offset); labels 1 for those."""
-    rng = np.random.default_rng(seed)
-    seqs, labels = [], []
-    for i in range(n):
-        s = "".join(rng.choice(list("ACGT"), length))
-        y = i % 2
-        if y:
-            motif = site if rng.random() < 0.5 else _revcomp(site)
-            at = int(rng.integers(0, length - len(motif)))
-            s = s[:at] + motif + s[at + len(motif) :]
-        seqs.append(s)
-        labels.append(y)
-    return seqs, np.array(labels)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from trainer.cnn import CnnBaseline
+from trainer_helpers import planted as _planted, revcomp as _revcomp
+from trainer_helpers import one_thread  # noqa: F401  (autouse fixture)
 
 
 def _auc(model, train, test, labels_train):
@@ -67,19 +37,6 @@ def test_kmer_spectrum_counts_and_canonical_columns():
     s = "ACGGTTAGCCATNAGGA"
     np.testing.assert_allclose(kmer_spectrum([s], canonical=True).toarray(),
                                kmer_spectrum([_revcomp(s)], canonical=True).toarray(), rtol=1e-6)
-
-
-def test_one_hot_and_reverse_complement_invariance():
-    x = one_hot(["ACGTN"], 6)
-    assert x.shape == (1, 4, 6)
-    np.testing.assert_array_equal(x[0].argmax(0)[:4], [0, 1, 2, 3])
-    assert x[0, :, 4:].sum() == 0
-    model = CnnBaseline(n_filters=4, width=5, epochs=1, seed=0)
-    seqs, y = _planted(40, length=30)
-    model.fit(seqs, y)
-    p = model.predict_proba(seqs[:5])
-    p_rc = model.predict_proba([_revcomp(s) for s in seqs[:5]])
-    np.testing.assert_allclose(p, p_rc, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(

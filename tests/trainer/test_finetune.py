@@ -13,28 +13,7 @@ from click.testing import CliRunner
 from genebert_tool.cli import main
 from trainer.finetune import FinetuneConfig, finetune
 from trainer.metrics import OneClassPredictionError
-
-TINY = dict(kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, projection_dim=16)
-
-
-def _tiny_cfg(task: str, **kw) -> FinetuneConfig:
-    base = dict(task=task, model_overrides=dict(TINY), max_steps=40, eval_every=20, warmup_steps=4,
-                batch_size=32, lr=3e-3, eval_batch_size=128)
-    return FinetuneConfig(**{**base, **kw})
-
-
-def _toy_csv(path: Path, n: int, seed: int, *, motif: str = "TATAAAAG", only_positive: bool = False) -> Path:
-    """Separable toy data: positives carry ``motif`` at a fixed place, negatives are random."""
-    rng = np.random.default_rng(seed)
-    with open(path, "w") as fh:
-        fh.write("sequence,label\n")
-        for i in range(n):
-            label = 1 if only_positive else i % 2
-            s = list(rng.choice(list("ACGT"), size=40))
-            if label:
-                s[15 : 15 + len(motif)] = list(motif)
-            fh.write(f"{''.join(s)},{label}\n")
-    return path
+from trainer_helpers import TINY, tiny_cfg as _tiny_cfg, toy_csv as _toy_csv
 
 
 def _toy_deepbind(path: Path, n: int, seed: int, motif: str) -> Path:
@@ -213,7 +192,7 @@ def test_crop_bp_centre_crops_training_and_sets_the_window(tmp_path: Path):
         FinetuneConfig(task="promoter", crop_bp=0).validate()
 
 
-@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "examples").glob("finetune_*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[2] / "examples").glob("finetune_*.json")), ids=lambda p: p.name)
 def test_example_configs_load_and_validate(path: Path):
     cfg = FinetuneConfig.from_json(path)
     cfg.validate()

@@ -12,7 +12,7 @@ import pytest
 from genebert_tool.errors import InputError
 from trainer.genome_split import DEFAULT_SPLIT, TEST_REGION, GenomeSplit, Interval, check_allowed, in_test_region
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 _COORD = re.compile(r"^(?P<chrom>[^:]+):(?P<start>\d+)-(?P<end>\d+)\|")
 
 

@@ -1,4 +1,5 @@
-"""Pre-training: NGSP pairs, exact kill-and-resume, loadable outputs, ablations, the CLI."""
+"""trainer/pretrain.py: exact kill-and-resume, loadable outputs, ablations, the CLI, DDP on CPU (batches:
+test_loop.py; the config: test_config.py)."""
 
 from __future__ import annotations
 
@@ -12,76 +13,13 @@ import torch
 from click.testing import CliRunner
 
 from genebert_tool.genome.tokenizer import KmerTokenizer
-from trainer.config import TrainConfig, load_config
-from trainer.corpus import Corpus, deepbind_groups, prepare_corpus
-from trainer.loop import PretrainBatches
 from trainer.pretrain import pretrain
-
-SMALL_MODEL = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
-               "max_position_embeddings": 160, "projection_dim": 16}
-
-
-@pytest.fixture(scope="module")
-def corpus_dir(real_data, tmp_path_factory) -> Path:
-    groups = deepbind_groups([real_data / "tfbs" / "deepbind_encode"])
-    keep = {n: p for n, p in groups.items() if n.startswith(("MYC_H1", "REST_GM", "GABPA_GM"))}
-    out = tmp_path_factory.mktemp("corpus") / "c"
-    prepare_corpus(out, groups=keep, tf_names=["CTCF", "MYC", "REST", "GABPA"], region_len=12,
-                   max_samples_per_cell_type=40, shard_size=32, seed=0)
-    return out
-
-
-def _cfg(**kw) -> TrainConfig:
-    base = dict(model="tiny", model_overrides=SMALL_MODEL, batch_size=4, effective_batch_size=8, max_steps=8,
-                warmup_steps=2, lr=2e-3, log_interval=1, checkpoint_interval=4, num_threads=1, seed=5,
-                device="cpu")
-    return TrainConfig(**{**base, **kw})
+from trainer_helpers import SMALL_MODEL, corpus_dir, pretrain_cfg as _cfg  # noqa: F401  (corpus_dir: a fixture)
 
 
 def _losses(run: Path) -> np.ndarray:
     rows = list(csv.DictReader(open(run / "loss_curve.csv")))
     return np.array([[float(r[k]) for k in ("step", "loss", "loss_mgm", "loss_ngsp", "loss_srm")] for r in rows])
-
-
-def test_ngsp_pairs_balanced_and_true_next(corpus_dir):
-    corpus = Corpus(corpus_dir)
-    tok = KmerTokenizer(6)
-    cfg = _cfg(batch_size=16, effective_batch_size=16)
-    batches = PretrainBatches(corpus, cfg, tokenizer=tok, max_len=3 + 2 * 10 * 7)
-    labels, n_checked = [], 0
-    for step in range(25):
-        batch = batches.next_batch(step, 0)
-        ids, tt, lab = batch["mlm_labels"], batch["token_type_ids"], batch["ngsp_labels"]
-        # undo the masking to recover the input tokens
-        orig = np.where(ids != -100, ids, batch["input_ids"])
-        for row in range(len(lab)):
-            seg_b = orig[row][(tt[row] == 1)][:-1]  # B [SEP]
-            seg_a = orig[row][1 : 1 + 70]
-            anchors = [a for a in range(len(corpus)) if np.array_equal(corpus.tokens(a).ravel(), seg_a)]
-            assert anchors, "segment A is not a corpus sample"
-            a = anchors[0]
-            is_next = np.array_equal(seg_b, corpus.tokens(int(corpus.next[a])).ravel())
-            assert bool(lab[row]) == is_next  # label 1 = B really is the next sample
-            if lab[row]:
-                assert corpus.cell_type(int(corpus.next[a])) == corpus.cell_type(a)
-            n_checked += 1
-        labels += list(lab)
-    assert n_checked == 400
-    assert abs(np.mean(labels) - 0.5) < 0.08
-    # the region matrix is sample A's
-    np.testing.assert_array_equal(batch["region_matrix"].shape, (16, 10, 4))
-
-
-def test_batches_shard_across_ranks(corpus_dir):
-    corpus = Corpus(corpus_dir)
-    tok = KmerTokenizer(6)
-    cfg = _cfg(batch_size=4, effective_batch_size=8)
-    seen = []
-    for rank in range(2):
-        b = PretrainBatches(corpus, cfg, tokenizer=tok, max_len=143, rank=rank, world_size=2)
-        seen.append(set(b._rank_order().tolist()))
-    assert not seen[0] & seen[1] and len(seen[0]) == len(seen[1])
-    assert seen[0] | seen[1] <= set(corpus.anchors.tolist())
 
 
 def test_kill_and_resume_reproduces_the_loss_curve(corpus_dir, tmp_path):
@@ -134,20 +72,6 @@ def test_ablation_switches_pass_through(corpus_dir, tmp_path):
     assert rows[0]["loss_srm"] == "nan" and rows[0]["loss_ngsp"] == "nan" and float(rows[0]["loss_mgm"]) > 0
     config = GeneBertForPreTraining.from_pretrained(tmp_path / "r" / "final").config
     assert (config.use_srm, config.use_ngsp, config.use_mgm, config.lambda_srm) == (False, False, True, 0.3)
-
-
-def test_config_json_and_unknown_keys(tmp_path):
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps({"batch_size": 4, "effective_batch_size": 2000}))
-    with pytest.raises(ValueError, match="multiple"):
-        load_config(path).grad_accum_steps(world_size=3)
-    assert load_config(path).grad_accum_steps() == 500  # the paper's batch of 2000
-    path.write_text(json.dumps({"batch_sise": 4}))
-    with pytest.raises(ValueError, match="batch_sise"):
-        load_config(path)
-    cfg = TrainConfig(lr=1e-3, warmup_steps=10, max_steps=110, min_lr=0.0)
-    assert cfg.lr_at(0) == pytest.approx(1e-4) and cfg.lr_at(9) == pytest.approx(1e-3)
-    assert cfg.lr_at(60) == pytest.approx(5e-4) and cfg.lr_at(110) == pytest.approx(0.0)
 
 
 def test_cli_prepare_and_pretrain_on_real_data(real_data, tmp_path):

@@ -24,7 +24,7 @@ import trainer.splits as sp
 from genebert_tool.errors import InputError
 from genebert_tool.genome.sequences import read_labelled
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 UCI = "splice/uci/splice.data.gz"
 GUE_SPLICE = "splice/gue_splice/dev.csv.gz"
 TATA = "promoter/gue_prom/prom_core_tata/{}.csv.gz"

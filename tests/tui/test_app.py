@@ -13,7 +13,7 @@ from genebert_tool.tui.locus import POINT_WIDTH, Locus
 from genebert_tool.tui.help import HelpScreen
 from genebert_tool.tui.trackwidget import TrackWidget
 from genebert_tool.tui.widgets import DetailPanel, ItemTable, LocusBox
-from test_tui_data import write_bed, write_bigwig, write_fasta, write_vcf  # tests/ is on sys.path
+from tui_helpers import write_bed, write_bigwig, write_fasta, write_vcf  # tests/ is on pytest's pythonpath
 
 # Async tests run through anyio's pytest plugin (installed with Textual), on asyncio.
 pytestmark = pytest.mark.anyio

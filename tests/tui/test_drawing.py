@@ -14,7 +14,7 @@ from genebert_tool.tui.help import HELP
 from genebert_tool.tui.layout import GUTTER, columns_of
 from genebert_tool.tui.locus import Locus
 from genebert_tool.tui.trackwidget import EXON, INTRON, TrackWidget
-from test_tui_data import write_fasta  # tests/ is on sys.path
+from tui_helpers import write_fasta  # tests/ is on pytest's pythonpath
 from tui_helpers import loaded, screen_lines
 
 pytestmark = pytest.mark.anyio

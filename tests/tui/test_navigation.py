@@ -11,7 +11,7 @@ from genebert_tool.tui.app import BrowserApp
 from genebert_tool.tui.locus import MIN_WIDTH, Locus
 from genebert_tool.tui.trackwidget import TrackWidget
 from genebert_tool.tui.widgets import DetailPanel, LocusBox
-from test_tui_data import write_bed, write_bigwig, write_fasta, write_vcf  # tests/ is on sys.path
+from tui_helpers import write_bed, write_bigwig, write_fasta, write_vcf  # tests/ is on pytest's pythonpath
 from tui_helpers import loaded, screen_lines
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from genebert_tool.tui.app import BrowserApp
 from genebert_tool.tui.locus import Locus
 from genebert_tool.tui.trackwidget import TrackWidget
 from genebert_tool.tui.widgets import DetailPanel, ItemTable, Ruler
-from test_tui_data import write_bed, write_bigwig  # tests/ is on sys.path
+from tui_helpers import write_bed, write_bigwig  # tests/ is on pytest's pythonpath
 from tui_helpers import loaded, screen_lines
 
 pytestmark = pytest.mark.anyio

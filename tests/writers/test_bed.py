@@ -1,4 +1,4 @@
-"""BED-family and TSV writers: headers, formatting, BED6 score range, atomic output."""
+"""BED-family writers: scored-BED header and rows, BED6 score range, bedGraph."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from genebert_tool.writers.bed import Bed6Writer, BedGraphWriter, ScoredBedWriter
-from genebert_tool.writers.tsv import TsvWriter, format_value
 
 
 def test_scored_bed_header_and_rows(tmp_path):
@@ -27,22 +26,3 @@ def test_bed6_and_bedgraph(tmp_path):
     with BedGraphWriter(tmp_path / "v.bedGraph") as w:
         w.add("chr2", np.array([0, 5]), np.array([5, 9]), np.array([0.5, 0.25]))
     assert (tmp_path / "v.bedGraph").read_text().splitlines() == ["chr2\t0\t5\t0.5000", "chr2\t5\t9\t0.2500"]
-
-
-def test_tsv_atomic(tmp_path):
-    path = tmp_path / "t.tsv"
-    with pytest.raises(KeyError):
-        with TsvWriter(path, ["name", "v"]) as w:
-            w.write_row(("a", 0.5))
-            raise KeyError("boom")
-    assert list(tmp_path.iterdir()) == []
-    with TsvWriter(path, ["name", "v"], comments=["c"]) as w:
-        w.write_row(("a", 0.5))
-    assert path.read_text() == "#c\nname\tv\na\t0.5000\n"
-
-
-def test_format_value():
-    assert format_value(-1e-9) == "0.0000"
-    assert format_value(float("nan")) == "."
-    assert format_value(np.float64(1 / 3)) == "0.3333"
-    assert format_value(7) == "7" and format_value("x") == "x"
