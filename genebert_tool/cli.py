@@ -373,7 +373,8 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
 @_library_errors
 def finetune_risk_cmd(train_files, fastas, holdouts, genome_offsets, risk_models, annotations, label_field, cv_folds,
                       seed, version, register_as, out_dir):
-    """Train a variant-risk classifier (logistic regression) on the task models' ALT-REF deltas.
+    """Train a variant-risk classifier (logistic regression) on the task models' ALT-REF deltas and,
+    with --annotation, each variant's splice-site distance, SNV-or-not and in-exon features.
 
     \b
       genebert finetune-risk --train clinvar.vcf.gz --fasta hg38.fa --annotation canonical.bed \\
