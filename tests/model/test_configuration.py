@@ -51,9 +51,9 @@ def test_region_input_layouts():
     resize: a square region_image_size image with square patches (the paper: bilinear to 224).
     native: no resampling; rows/cols padded so Swin's patch grid survives every 2x patch merge.
     """
-    resize = named_config("tiny")
+    resize = named_config("tiny", region_encoder="swin")
     assert region_input_size(resize) == ((32, 32), (4, 4))
-    native = named_config("tiny", region_input="native", n_tfs=579, region_native_patch=[2, 8])
+    native = named_config("tiny", region_encoder="swin", region_input="native", n_tfs=579, region_native_patch=[2, 8])
     (h, w), (ph, pw) = region_input_size(native)
     assert (ph, pw) == (2, 8)
     assert h >= 10 and w >= 579 and h % (2 * ph) == 0 and w % (2 * pw) == 0  # 2 stages -> one merge

@@ -127,12 +127,15 @@ def test_loss_switches():
 
 @pytest.mark.parametrize(
     "objectives,batch_size,lr,steps",
-    [({}, 4, 1e-2, 50), (dict(use_mgm=False, use_ngsp=False), 8, 3e-3, 100)],
-    ids=["all-objectives", "srm-only"],
+    [({}, 4, 1e-2, 50),
+     (dict(use_mgm=False, use_ngsp=False, region_encoder="swin"), 8, 3e-3, 100),
+     (dict(use_mgm=False, use_ngsp=False, region_encoder="tokens", pretrain_pooling="mean"), 8, 3e-3, 100)],
+    ids=["all-objectives", "srm-only-swin-cls", "srm-only-tokens-mean"],
 )
 def test_one_batch_can_be_overfit(objectives, batch_size, lr, steps):
     # [CLS] embeddings of a freshly initialised BERT are nearly identical (cosine ~ 1 - 1e-6), so the
-    # matching loss needs more steps than MGM/NGSP to leave log(batch); hence its own case.
+    # matching loss needs more steps than MGM/NGSP to leave log(batch); hence its own cases: the paper's
+    # Swin + [CLS], and the token region encoder with the mean-pooled sequence embedding (the chr22 recipe).
     torch.manual_seed(0)
     config = tiny_config(**objectives)
     model = GeneBertForPreTraining(config).train()
