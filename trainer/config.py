@@ -18,6 +18,8 @@ from typing import Any
 from genebert_tool.errors import InputError
 from genebert_tool.genome.io import atomic_write
 
+_COMMENT_KEYS = frozenset({"_comment", "comment"})  # notes in a config file, not settings
+
 __all__ = ["TrainConfig", "load_config"]
 
 
@@ -113,21 +115,36 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "<dict>") -> "TrainConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names - {"_comment", "comment"})
-        if unknown:
-            raise InputError(f"unknown training config keys: {', '.join(unknown)}", path=source)
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return config_from_dict(cls, data, source=source, what="training config")
 
 
 def load_config(path: str | os.PathLike, **overrides: Any) -> TrainConfig:
     """Read a TrainConfig from a JSON file; ``overrides`` (not None) replace single keys."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=str(path), line=exc.lineno) from exc
-    if not isinstance(data, dict):
-        raise InputError("a training config must be a JSON object", path=str(path))
+    data = read_json_object(path, "training config")
     data.update({k: v for k, v in overrides.items() if v is not None})
     return TrainConfig.from_dict(data, source=str(path))
+
+
+def read_json_object(path: str | os.PathLike, what: str) -> dict[str, Any]:
+    """The JSON object in ``path`` (a ``what``: "training config", "fine-tuning config"); ``InputError``
+    naming the file (and line) for an unreadable file, bad JSON or anything but an object. One reader for
+    the pre-training and the fine-tuning configs."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what}: not valid JSON: {exc.msg}", path=str(path), line=exc.lineno) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=str(path)) from exc
+    if not isinstance(data, dict):
+        raise InputError(f"a {what} must be a JSON object", path=str(path))
+    return data
+
+
+def config_from_dict(cls, data: dict[str, Any], *, source: str, what: str):
+    """``cls(**data)`` for a config dataclass: ``_comment``/``comment`` keys are notes and dropped, any
+    other key that is not a field is refused (``InputError`` listing them), so a typo never passes silently."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names - _COMMENT_KEYS)
+    if unknown:
+        raise InputError(f"unknown {what} key(s): {', '.join(unknown)}", path=source)
+    return cls(**{k: v for k, v in data.items() if k in names})

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import math
 import os
 import sys
@@ -39,6 +38,7 @@ from genebert_tool.datadir import cache_dir
 from genebert_tool.errors import GeneBertError, InputError
 from genebert_tool.tasks import get_task, task_names
 from genebert_tool.genome.windows import centre_crop_all
+from trainer.config import config_from_dict, read_json_object
 from trainer.datasets import TaskData
 from trainer.splits import DataSettings, load_finetune_data
 from trainer.metrics import IGNORE_INDEX, compute_metrics, compute_multitask_metrics
@@ -107,18 +107,9 @@ class FinetuneConfig:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "FinetuneConfig":
-        try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot read fine-tuning config: {exc}", path=str(path)) from exc
-        if not isinstance(data, dict):
-            raise InputError("a fine-tuning config is a JSON object", path=str(path))
-        data = {k: v for k, v in data.items() if k not in ("_comment", "comment")}  # as the pre-training config
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InputError(f"unknown fine-tuning setting(s): {', '.join(unknown)}", path=str(path))
-        return cls(**data)
+        """Read a ``--config`` JSON (``trainer.config``'s reader: unknown keys refused, comments allowed)."""
+        return config_from_dict(cls, read_json_object(path, "fine-tuning config"), source=str(path),
+                                what="fine-tuning config")
 
     def validate(self) -> None:
         if self.task not in task_names():

@@ -28,3 +28,22 @@ def test_save_is_atomic_and_round_trips(tmp_path):
     cfg.save(tmp_path / "train_config.json")
     assert [p.name for p in tmp_path.iterdir()] == ["train_config.json"]  # no temporary file left
     assert load_config(tmp_path / "train_config.json") == cfg
+
+
+def test_one_reader_for_the_pretraining_and_finetuning_configs(tmp_path):
+    from genebert_tool.errors import InputError
+    from trainer.finetune import FinetuneConfig
+
+    path = tmp_path / "c.json"
+    for read, ok in ((load_config, {"batch_size": 4}), (FinetuneConfig.from_json, {"task": "promoter"})):
+        path.write_text(json.dumps({"_comment": "a note, not a setting", **ok}))
+        read(path)
+        path.write_text('{"batch_size": 4,\n "lr": }')
+        with pytest.raises(InputError, match=r"c\.json:2: .*not valid JSON"):
+            read(path)
+        path.write_text("[1, 2]")
+        with pytest.raises(InputError, match="must be a JSON object"):
+            read(path)
+        path.write_text(json.dumps({"typo_key": 1}))
+        with pytest.raises(InputError, match="unknown .* key.*typo_key"):
+            read(path)
