@@ -58,7 +58,25 @@ classifier's row *on exactly those {rec['n_variants']} variants* is not computed
 has AUROC {ours['auroc']:.4f}, and {ours['splice_region']['auroc']:.4f} on the {result['n_splice_region']}
 splice-region ones (a superset of SpliceAI's {rec['n_splice_region']}). Rerun `examples/train_risk.sh` where
 the cache exists (or with `SPLICEAI=1`, ~1 h) for the paired comparison.
+
+What *was* measured on those variants in the recorded run: its "genebert + annotation" row, whose features
+are this card's reference row (the classifier's plus the Ensembl 111 distance; on all {result['n']} variants
+{_ref(result, rec)}), had AUROC {rec['reference_auroc_all']:.4f} all and
+{rec['reference_auroc_splice_region']:.4f} splice region on SpliceAI's {rec['n_variants']} / {rec['n_splice_region']}
+variants, against SpliceAI's {rec['auroc_all']:.4f} / {rec['auroc_splice_region']:.4f}.
 """
+
+
+def _ref(result: dict, rec: dict) -> str:
+    """Now vs then, for the reference row on all variants."""
+    now = next((v for k, v in result["methods"].items() if "(reference" in k), None)
+    then = rec["reference_881"]
+    if now is None:
+        return "this run has no reference row to compare"
+    same = all(abs(now[k] - then[k]) < 5e-5 for k in ("auroc", "pr_auc", "mcc"))
+    shown = f"AUROC {now['auroc']:.4f} vs {then['auroc']:.4f}, PR-AUC {now['pr_auc']:.4f} vs {then['pr_auc']:.4f}"
+    return (f"it reproduces that row to 4 decimals: {shown}" if same else
+            f"**it does not reproduce that row** ({shown}), so the recorded numbers are of other predictions")
 
 
 def write_card(card_dir: Path, result: dict, classifier_json: dict, *, command: str) -> Path:
