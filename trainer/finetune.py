@@ -35,12 +35,12 @@ from pathlib import Path
 import numpy as np
 
 from genebert_tool.datadir import cache_dir
-from genebert_tool.errors import GeneBertError, InputError
+from genebert_tool.errors import InputError
 from genebert_tool.tasks import get_task, task_names
 from genebert_tool.genome.windows import centre_crop_all
 from trainer.config import config_from_dict, read_json_object
-from trainer.datasets import TaskData
 from trainer.splits import DataSettings, load_finetune_data
+from trainer.task_model import build_task_model
 from trainer.metrics import IGNORE_INDEX, compute_metrics, compute_multitask_metrics
 from trainer.optim import build_optimizer, lr_at, set_seed
 from trainer.run_files import FINETUNE_CONFIG_FILE, SPLIT_FILE, log_event, write_json
@@ -195,71 +195,6 @@ def summarise_metrics(task: str, labels: np.ndarray, probs: np.ndarray, output_n
     return {**m["mean"], **m}
 
 
-# ------------------------------------------------------------------ model construction
-def _label_names(task: str, train: TaskData) -> list[str]:
-    spec = get_task(task)
-    return list(spec.labels) if spec.single_label else list(train.output_names)
-
-
-def _build_model(cfg: FinetuneConfig, train: TaskData, window_bp: int, max_len: int):
-    from genebert_tool.genome.tokenizer import KmerTokenizer
-    from genebert_tool.model.configuration import named_config
-    from genebert_tool.model.modeling import GeneBertForSequenceClassification
-
-    label_names = _label_names(cfg.task, train)
-    task_fields = dict(
-        task=cfg.task,
-        num_labels=len(label_names),
-        label_names=label_names,
-        problem_type=get_task(cfg.task).problem_type,
-        modality=cfg.modality,
-        window_bp=window_bp,
-        max_seq_len=max_len,
-        model_name=cfg.model_name,
-        model_version=cfg.model_version,
-    )
-    if cfg.base:
-        from genebert_tool.pretrained import resolve_model
-
-        base_dir = resolve_model(cfg.base)
-        # from_pretrained: config kwargs override the backbone's config; the classifier head is new
-        head_overrides = _head_overrides(cfg.model_overrides)
-        if not (base_dir / "model.safetensors").is_file():  # never unpickle: safetensors only
-            raise GeneBertError(f"{base_dir}: no model.safetensors (pickled checkpoints are not loaded)")
-        model = GeneBertForSequenceClassification.from_pretrained(str(base_dir), use_safetensors=True,
-                                                                  **{**head_overrides, **task_fields})
-        try:
-            tokenizer = KmerTokenizer.from_pretrained(base_dir)
-        except FileNotFoundError:
-            tokenizer = KmerTokenizer(model.config.kmer)
-    else:
-        config = named_config(cfg.model_config, **{**cfg.model_overrides, **task_fields})
-        model = GeneBertForSequenceClassification(config)
-        tokenizer = KmerTokenizer(config.kmer)
-    if tokenizer.k != model.config.kmer:
-        raise GeneBertError(f"tokenizer k={tokenizer.k} but model kmer={model.config.kmer}")
-    if max_len > model.config.max_position_embeddings:
-        raise GeneBertError(f"inputs need {max_len} tokens but the model has {model.config.max_position_embeddings} positions")
-    return model, tokenizer
-
-
-# settings that may change on top of a pre-trained backbone (the rest of its architecture is fixed)
-HEAD_OVERRIDES = ("classifier_pooling", "classifier_dropout", "hidden_dropout_prob", "attention_probs_dropout_prob")
-
-
-def _head_overrides(overrides: dict | None) -> dict:
-    """``model_overrides`` allowed with ``base``; architecture fields raise (they would not match the
-    backbone's weights)."""
-    overrides = dict(overrides or {})
-    bad = sorted(set(overrides) - set(HEAD_OVERRIDES))
-    if bad:
-        raise GeneBertError(
-            f"model_overrides {', '.join(bad)} cannot change a pre-trained backbone; with 'base' only "
-            f"{', '.join(HEAD_OVERRIDES)} may be set"
-        )
-    return overrides
-
-
 # ------------------------------------------------------------------ the loop
 def finetune(
     cfg: FinetuneConfig,
@@ -313,7 +248,7 @@ def finetune(
     max_len = cfg.max_len or (max(max(len(s) for s in train.sequences + dev.sequences) - model_k + 1, 1) + 2)
 
     # -- model + tokenizer (from a backbone, or random init = the no-pre-training ablation)
-    model, tokenizer = _build_model(cfg, train, window_bp, max_len)
+    model, tokenizer = build_task_model(cfg, train, window_bp, max_len)
     if cfg.base and cfg.max_len is None:
         max_len = max(max(len(s) for s in train.sequences + dev.sequences) - tokenizer.k + 1, 1) + 2
         model.config.max_seq_len = max_len

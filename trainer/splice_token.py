@@ -178,11 +178,9 @@ def finetune_splice_token(cfg, out_dir: str | os.PathLike, *, progress: bool | N
         "modality": "seq", "window_bp": w, "max_seq_len": max_len, "classifier_head": "token",
         "context_bp": context_bp, "model_name": cfg.model_name, "model_version": cfg.model_version})
     if cfg.base:  # continue from a per-base model (a second stage): same architecture and window
-        from genebert_tool.pretrained import resolve_model
+        from trainer.task_model import safetensors_base
 
-        base_dir = resolve_model(cfg.base)
-        if not (base_dir / "model.safetensors").is_file():
-            raise InputError(f"{base_dir}: no model.safetensors (pickled checkpoints are not loaded)")
+        base_dir = safetensors_base(cfg.base)
         model = GeneBertForTokenClassification.from_pretrained(str(base_dir), use_safetensors=True,
                                                                model_name=cfg.model_name, model_version=cfg.model_version)
         if model.config.window_bp != w or model.config.context_bp != context_bp:

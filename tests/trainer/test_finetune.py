@@ -204,7 +204,8 @@ def test_base_without_safetensors_is_refused(tmp_path):
     import torch
 
     from genebert_tool.errors import GeneBertError
-    from trainer.finetune import FinetuneConfig, _build_model
+    from trainer.finetune import FinetuneConfig
+    from trainer.task_model import build_task_model
     from trainer.datasets import TaskData
 
     base = tmp_path / "pickled"
@@ -213,4 +214,4 @@ def test_base_without_safetensors_is_refused(tmp_path):
     torch.save({"x": torch.zeros(1)}, base / "pytorch_model.bin")
     data = TaskData("promoter", ["ACGT" * 10], [1], ["promoter"])
     with pytest.raises(GeneBertError, match="no model.safetensors"):
-        _build_model(FinetuneConfig(task="promoter", base=str(base)), data, 40, 40)
+        build_task_model(FinetuneConfig(task="promoter", base=str(base)), data, 40, 40)
