@@ -601,7 +601,8 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
     from genebert_tool.annotate.pipeline import AnnotateOptions, annotate
 
     risk_model = _risk_model_for(task, risk_model)
-    _check_annotation(risk_model, annotations)
+    if _is_vcf(input_path, fmt):  # other inputs: the library's "needs VCF input" says what is wrong
+        _check_annotation(risk_model, annotations)
     track_list = tuple(t.strip().lower() for t in tracks.split(",") if t.strip() and t.strip().lower() != "none")
     options = AnnotateOptions(
         input=input_path, output=output, task=task, models=tuple(models), genome=genome,
@@ -635,6 +636,16 @@ def _risk_model_for(task: str, risk_model: str | None) -> str | None:
     if task != "risk" or DEFAULT_RISK_MODEL not in list_models():
         return None
     return str(resolve_model(DEFAULT_RISK_MODEL))
+
+
+def _is_vcf(input_path: str, fmt: str | None) -> bool:
+    from genebert_tool.annotate.formats import detect_format
+    from genebert_tool.errors import GeneBertError
+
+    try:
+        return detect_format(input_path, fmt) == "vcf"
+    except GeneBertError:
+        return False
 
 
 def _check_annotation(risk_model: str | None, annotations: tuple[str, ...]) -> None:
