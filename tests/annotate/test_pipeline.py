@@ -33,11 +33,11 @@ def test_max_records_and_rejects(hg38_chr2, tmp_path):
     assert [r.split("\t")[1] for r in rejected] == ["2", "3"]
 
 
-def test_chunked_keeps_order_and_never_splits_an_item():
+def test_chunked_keeps_order_and_cuts_as_soon_as_the_budget_is_reached():
     items = [3, 1, 1, 5, 2, 2, 2]
     chunks = list(chunked(items, 4, lambda x: x))
-    assert [x for c in chunks for x in c] == items
-    assert all(sum(c) <= 4 or len(c) == 1 for c in chunks) and [5] in chunks
+    assert chunks == [[3, 1], [1, 5], [2, 2], [2]]  # items whole, in order; the last chunk may be short
+    assert all(sum(c) >= 4 > sum(c[:-1]) for c in chunks[:-1])
 
 
 def test_chunk_size_does_not_change_the_outputs(hg38_chr2, tmp_path):
