@@ -3,6 +3,7 @@ the small real pre-training corpus and its config. Not a test module."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,19 @@ def toy_csv(path: Path, n: int, seed: int, *, motif: str = "TATAAAAG", only_posi
             if label:
                 s[15 : 15 + len(motif)] = list(motif)
             fh.write(f"{''.join(s)},{label}\n")
+    return path
+
+
+def toy_deepbind(path: Path, n: int, seed: int, motif: str) -> Path:
+    """A DeepBind-format _AC file (positives only) whose positives carry ``motif`` twice."""
+    rng = np.random.default_rng(seed)
+    with gzip.open(path, "wt") as fh:
+        fh.write("FoldID\tEventID\tseq\tBound\n")
+        for i in range(n):
+            s = list(rng.choice(list("ACGT"), size=50))
+            s[5 : 5 + len(motif)] = list(motif)
+            s[30 : 30 + len(motif)] = list(motif)
+            fh.write(f"A\tseq_{i:05d}_peak\t{''.join(s)}\t1\n")
     return path
 
 

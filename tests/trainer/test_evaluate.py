@@ -15,8 +15,8 @@ from trainer.evaluate import evaluate_model
 from trainer.report import published_deepbind_aucs, write_curves, write_report
 from trainer.finetune import FinetuneConfig, finetune
 from trainer.metrics import METRIC_KEYS
+from trainer_helpers import TINY, toy_deepbind as _toy_deepbind
 
-TINY = dict(kmer=3, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, projection_dim=16)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -118,8 +118,6 @@ def test_evaluate_baselines_refuses_b_fold(splice_model, tmp_path: Path):
 
 def test_output_option_scores_a_chosen_column_of_a_multitask_model(tmp_path: Path):
     """A data set without its own output (a GUE CSV, another TF) needs --output NAME or max."""
-    from tests.test_finetune import _toy_deepbind
-
     files = [
         _toy_deepbind(tmp_path / "TFA_K562_TFA_(x)_Lab_AC.seq.gz", 200, 0, "GGGCGGGGC"),
         _toy_deepbind(tmp_path / "TFB_HepG2_TFB_Lab_AC.seq.gz", 200, 1, "TTGCGCAA"),

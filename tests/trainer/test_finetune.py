@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -13,20 +12,7 @@ from click.testing import CliRunner
 from genebert_tool.cli import main
 from trainer.finetune import FinetuneConfig, finetune
 from trainer.metrics import OneClassPredictionError
-from trainer_helpers import TINY, tiny_cfg as _tiny_cfg, toy_csv as _toy_csv
-
-
-def _toy_deepbind(path: Path, n: int, seed: int, motif: str) -> Path:
-    """A DeepBind-format _AC file (positives only) whose positives carry ``motif`` twice."""
-    rng = np.random.default_rng(seed)
-    with gzip.open(path, "wt") as fh:
-        fh.write("FoldID\tEventID\tseq\tBound\n")
-        for i in range(n):
-            s = list(rng.choice(list("ACGT"), size=50))
-            s[5 : 5 + len(motif)] = list(motif)
-            s[30 : 30 + len(motif)] = list(motif)
-            fh.write(f"A\tseq_{i:05d}_peak\t{''.join(s)}\t1\n")
-    return path
+from trainer_helpers import TINY, tiny_cfg as _tiny_cfg, toy_csv as _toy_csv, toy_deepbind as _toy_deepbind
 
 
 def test_finetune_writes_loadable_model(tmp_path: Path):
