@@ -31,7 +31,7 @@ def test_a_signal_mid_run_leaves_nothing_behind(tiny_models, hg38_chr2, tmp_path
         time.sleep(0.3)
         assert proc.poll() is None
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=180)  # a loaded 2-core CI box can take a minute to finish a batch
     finally:
         if proc.poll() is None:
             proc.kill()
