@@ -14,7 +14,6 @@ GPU, gloo on CPU); every rank reads its own share of the data; only rank 0 write
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import random
@@ -31,6 +30,7 @@ from trainer.checkpoint import (latest_checkpoint, load_trainer_state, prune_che
 from trainer.config import TrainConfig, load_config
 from trainer.corpus import Corpus
 from trainer.loop import LoopContext, PretrainBatches, plot_loss_curve, train_loop
+from trainer.run_files import write_json
 
 __all__ = ["pretrain", "build_model"]
 
@@ -211,9 +211,7 @@ def pretrain(
         resumed_from=str(ckpt) if ckpt else None, wall_s_this_process=time.time() - t0,
     )
     if master:
-        tmp = run_dir / "summary.json.tmp"
-        tmp.write_text(json.dumps(summary, indent=2) + "\n")
-        os.replace(tmp, run_dir / "summary.json")
+        write_json(run_dir / "summary.json", summary)
     if ddp:
         torch.distributed.destroy_process_group()
     return summary
