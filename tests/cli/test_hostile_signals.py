@@ -20,8 +20,11 @@ def test_a_signal_mid_run_leaves_nothing_behind(tiny_models, hg38_chr2, tmp_path
     cmd = [sys.executable, "-m", "genebert_tool.cli", "annotate", str(bed), "--genome", str(hg38_chr2),
            "--task", "splice", "--model", str(tiny_models["splice"]), "--tracks", "bigwig,bedgraph,bed6",
            "-o", str(out / "run"), "-q"]
+    # A shell without job control starts background jobs with SIGINT ignored, and children inherit that
+    # (so `make test &` or `nohup ... &` would make the SIGINT case hang): give the child default SIGINT.
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={"OMP_NUM_THREADS": "1",
-                                                                            **__import__("os").environ})
+                                                                            **__import__("os").environ},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     try:
         while not any(p.name.startswith(".") and "lock" not in p.name for p in out.iterdir()):
@@ -31,7 +34,7 @@ def test_a_signal_mid_run_leaves_nothing_behind(tiny_models, hg38_chr2, tmp_path
         time.sleep(0.3)
         assert proc.poll() is None
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=180)  # a loaded 2-core CI box can take a minute to finish a batch
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
