@@ -23,6 +23,7 @@ REGION_ENCODERS = ("swin", "vit", "deit", "tokens")
 REGION_INPUTS = ("resize", "native")
 MODALITIES = ("seq", "seq+region")
 POOLINGS = ("cls", "mean")
+CLASSIFIER_POOLINGS = (*POOLINGS, "conv_max")
 PROBLEM_TYPES = (None, "single_label_classification", "multi_label_classification")
 N_SPECIAL_TOKENS = 5
 _MATRIX_COLUMN = re.compile(r"^([A-Z]{2}\d{4}\.\d+)_.*$")
@@ -77,7 +78,9 @@ class GeneBertConfig(PretrainedConfig):
     projected region embedding), ``window_bp`` (input length in bp the task model was trained on),
     ``max_seq_len`` (tokens incl. [CLS]/[SEP]), ``classifier_dropout``, ``classifier_pooling`` ("cls":
     BERT's pooler over [CLS], as in the paper; "mean": the mean of the last hidden states over the
-    non-padding tokens), ``strand_average`` (strand-symmetric tasks such as TF binding: a probability is
+    non-padding tokens; "conv_max": ``ConvHead`` over the token states, then the maximum over non-padding
+    tokens), ``token_head`` of per-base models ("linear" or "conv"), ``conv_channels``, ``conv_kernel``,
+    ``conv_dilations`` (the convolutional head of both), ``strand_average`` (strand-symmetric tasks such as TF binding: a probability is
     the mean over the sequence and its reverse complement), ``model_name``, ``model_version``.
     """
 
@@ -140,6 +143,13 @@ class GeneBertConfig(PretrainedConfig):
     # scored on the window's central window_bp - 2 * context_bp bases
     classifier_head: str = "sequence"
     context_bp: int = 0
+    # per-base head of a "token" model: "linear" (one linear layer on each base's feature) or "conv"
+    # (model/conv_head.py: SpliceAI-style residual units of dilated 1-D convolutions over the per-base
+    # features of the whole window, then the linear layer). conv_* also shape classifier_pooling="conv_max".
+    token_head: str = "linear"
+    conv_channels: int = 64
+    conv_kernel: int = 11
+    conv_dilations: list[int] = field(default_factory=lambda: [1, 1, 4, 4])
     model_name: str = ""
     model_version: str = ""
 
@@ -198,10 +208,14 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
         if self.pretrain_pooling not in POOLINGS:
             raise ValueError(f"pretrain_pooling must be one of {POOLINGS}, got {self.pretrain_pooling!r}")
-        if self.classifier_pooling not in POOLINGS:
-            raise ValueError(f"classifier_pooling must be one of {POOLINGS}, got {self.classifier_pooling!r}")
+        if self.classifier_pooling not in CLASSIFIER_POOLINGS:
+            raise ValueError(f"classifier_pooling must be one of {CLASSIFIER_POOLINGS}, got {self.classifier_pooling!r}")
         if self.classifier_head not in ("sequence", "token"):
             raise ValueError(f"classifier_head must be 'sequence' or 'token', got {self.classifier_head!r}")
+        if self.token_head not in ("linear", "conv"):
+            raise ValueError(f"token_head must be 'linear' or 'conv', got {self.token_head!r}")
+        if self.conv_kernel % 2 == 0 or self.conv_kernel < 1:
+            raise ValueError(f"conv_kernel must be odd and positive, got {self.conv_kernel}")
         if self.context_bp < 0 or (self.window_bp and 2 * self.context_bp >= self.window_bp):
             raise ValueError(f"context_bp={self.context_bp} leaves no scored base in window_bp={self.window_bp}")
         if self.task is not None and self.task not in task_names():  # None = a pre-training backbone

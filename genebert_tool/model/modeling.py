@@ -23,6 +23,7 @@ from transformers.utils import ModelOutput
 
 from genebert_tool.genome.tokenizer import KmerTokenizer
 from genebert_tool.model.configuration import GeneBertConfig
+from genebert_tool.model.conv_head import ConvHead
 from genebert_tool.model.losses import info_nce, similarity_logits
 from genebert_tool.model.region_encoder import RegionEncoder
 
@@ -271,7 +272,8 @@ class GeneBertForPreTraining(GeneBertPreTrainedModel):
 
 class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
     """Backbone + dropout + linear classifier on the pooled sequence (``config.classifier_pooling``:
-    BERT's [CLS] pooler, or the mean over non-padding tokens), concatenated with the projected region
+    BERT's [CLS] pooler, the mean over non-padding tokens, or ``conv_max``: a convolutional head over the
+    token states and the maximum over non-padding tokens), concatenated with the projected region
     embedding when ``config.modality == "seq+region"``.
 
     ``problem_type`` "single_label_classification" (softmax cross-entropy, labels (batch,) int64,
@@ -287,7 +289,11 @@ class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
         self.genebert = GeneBertModel(config, with_region=self.with_region)
         dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
         self.dropout = nn.Dropout(dropout)
-        width = config.hidden_size + (config.projection_dim if self.with_region else 0)
+        self.conv_head = None
+        if config.classifier_pooling == "conv_max":
+            self.conv_head = ConvHead(config)
+        seq_width = config.conv_channels if self.conv_head is not None else config.hidden_size
+        width = seq_width + (config.projection_dim if self.with_region else 0)
         self.classifier = nn.Linear(width, config.num_labels)
         self.post_init()
 
@@ -306,6 +312,11 @@ class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
         if self.config.classifier_pooling == "mean":
             hidden = out.last_hidden_state
             features = hidden.mean(dim=1) if attention_mask is None else masked_mean(hidden, attention_mask)
+        elif self.conv_head is not None:  # conv_max: padding is zeroed before the convolutions, -inf before the max
+            hidden = out.last_hidden_state
+            keep = None if attention_mask is None else attention_mask.to(torch.bool)
+            conv = self.conv_head(hidden, keep)
+            features = (conv if keep is None else conv.masked_fill(~keep.unsqueeze(-1), float("-inf"))).amax(dim=1)
         else:
             features = out.pooler_output
         if self.with_region:

@@ -2,7 +2,9 @@
 
 Base ``i`` of a window of ``L`` bases is covered by the k-mer tokens ``max(0, i-k+1) .. min(i, L-k)``;
 its feature is the mean of their last hidden states (a running-sum trick, no loop), followed by
-dropout and a linear layer to ``num_labels`` classes. Only the central ``L - 2 * context_bp`` bases
+dropout and a linear layer to ``num_labels`` classes (``token_head="linear"``), or, with
+``token_head="conv"``, SpliceAI-style residual units (batch norm, GELU, dilated 1-D convolution, twice)
+over the per-base features of the whole window before that layer. Only the central ``L - 2 * context_bp`` bases
 are scored; the flanks are context. Inputs are fixed-length windows (no padding): ``L`` =
 ``config.window_bp`` and the token sequence is ``[CLS] k-mers [SEP]``.
 """
@@ -18,6 +20,7 @@ from torch import nn
 from transformers.utils import ModelOutput
 
 from genebert_tool.model.configuration import GeneBertConfig
+from genebert_tool.model.conv_head import ConvHead
 from genebert_tool.model.modeling import IGNORE_INDEX, GeneBertModel, GeneBertPreTrainedModel
 
 __all__ = ["GeneBertForTokenClassification", "GeneBertTokenClassifierOutput", "per_base_mean"]
@@ -57,7 +60,9 @@ class GeneBertForTokenClassification(GeneBertPreTrainedModel):
         self.genebert = GeneBertModel(config, with_region=False)
         dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
         self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.conv_head = ConvHead(config) if config.token_head == "conv" else None
+        width = config.conv_channels if self.conv_head is not None else config.hidden_size
+        self.classifier = nn.Linear(width, config.num_labels)
         self.post_init()
 
     @property
@@ -79,6 +84,8 @@ class GeneBertForTokenClassification(GeneBertPreTrainedModel):
             raise ValueError(f"expected {n_tok + 2} tokens for a {cfg.window_bp}-bp window, got {input_ids.shape[1]}")
         out = self.genebert(input_ids, attention_mask, token_type_ids, None)
         per_base = per_base_mean(out.last_hidden_state[:, 1 : 1 + n_tok], cfg.kmer)
+        if self.conv_head is not None:  # the convolutions read the whole window, context included
+            per_base = self.conv_head(per_base)
         scored = per_base[:, cfg.context_bp : cfg.window_bp - cfg.context_bp]
         logits = self.classifier(self.dropout(scored))
         loss = None
