@@ -39,6 +39,7 @@ __all__ = [
     "IGNORE_INDEX",
     "METRIC_KEYS",
     "OneClassPredictionError",
+    "average_precision_columns",
     "compute_metrics",
     "compute_multitask_metrics",
     "predict_labels",
@@ -90,6 +91,32 @@ def predict_labels(y_score, *, task: str) -> np.ndarray:
 
 def _n_classes(task: str) -> int:
     return get_task(task).n_classes  # ValueError naming the registered tasks for an unknown one
+
+
+def average_precision_columns(score: np.ndarray, labels: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Average precision of one score against many binary label columns at once, exactly as
+    ``sklearn.metrics.average_precision_score`` per column (tied scores form one threshold).
+
+    ``score`` (n,), ``labels`` (n, J) 0/1, ``keep`` (n, J) bool (rows that count for each column;
+    default all). Returns (J,) float64, NaN for a column without positives. One sort instead of J,
+    for choosing the best of hundreds of motifs for each of a hundred outputs."""
+    score = np.asarray(score, np.float64)
+    y = np.asarray(labels, np.float64).reshape(len(score), -1)
+    k = np.ones_like(y, bool) if keep is None else np.asarray(keep, bool).reshape(y.shape)
+    order = np.argsort(-score, kind="stable")
+    s = score[order]
+    pos = (y * k)[order]
+    neg = ((1.0 - y) * k)[order]
+    ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])  # last row of each group of tied scores
+    tp = np.cumsum(pos, axis=0)[ends]
+    fp = np.cumsum(neg, axis=0)[ends]
+    n_pos = tp[-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        recall = tp / n_pos
+    d_recall = np.diff(np.vstack([np.zeros((1, y.shape[1])), recall]), axis=0)
+    ap = (d_recall * precision).sum(axis=0)
+    return np.where(n_pos > 0, ap, np.nan)
 
 
 def spliceai_top_k_accuracy(y_true, y_score, *, classes: Sequence[int] = (1, 2)) -> dict[int, float]:

@@ -119,3 +119,18 @@ def test_multitask_rare_output_below_threshold_is_kept_but_all_one_class_is_refu
     assert m["one_class_at_0.5"] == ["B_HepG2"] and "B_HepG2" in m["per_output"]
     with pytest.raises(OneClassPredictionError, match="every one of the 2 outputs"):
         compute_multitask_metrics(y, np.stack([rare, rare[::-1]], axis=1), ["A_K562", "B_HepG2"])
+
+
+def test_average_precision_columns_matches_sklearn_with_ties_and_ignored_rows():
+    from sklearn.metrics import average_precision_score
+
+    from trainer.metrics import average_precision_columns
+
+    rng = np.random.default_rng(0)
+    score = np.round(rng.normal(size=300), 1)  # many ties
+    y = (rng.random((300, 4)) < [[0.05, 0.3, 0.5, 0.0]]).astype(int)
+    keep = rng.random((300, 4)) > 0.2
+    got = average_precision_columns(score, y, keep)
+    for j in range(3):
+        assert got[j] == pytest.approx(average_precision_score(y[keep[:, j], j], score[keep[:, j]]), abs=1e-12)
+    assert np.isnan(got[3])
