@@ -1,6 +1,6 @@
 """``spliceai.utils.get_delta_scores`` itself on a few variants, inside the SpliceAI venv.
 
-Started by ``tests/test_risk_benchmarks.py`` (and usable by hand) to check that
+Started by ``tests/benchmarks/test_risk_clinvar.py`` (and usable by hand) to check that
 ``benchmarks/spliceai_clinvar.py`` reproduces the package's own variant scores. Two patches, both
 for the venv's numpy 2 / keras 3 only: ``one_hot_encode`` via ``np.frombuffer`` (numpy 2 dropped
 ``np.fromstring``) and ``load_model(..., compile=False)``. Reads ``chrom pos ref alt`` lines from

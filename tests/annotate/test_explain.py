@@ -14,7 +14,7 @@ import pytest
 from genebert_tool.annotate.explain import ism, plot_ism, write_ism_bigwigs
 from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.genome.fasta import Genome
-from test_risk_classifier import _cli, genome_fa, registry  # noqa: F401
+from risk_helpers import _cli, genome_fa, registry  # noqa: F401
 
 MOTIF = "GATTACA"
 PLANT = 5_000

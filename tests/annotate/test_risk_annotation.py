@@ -2,7 +2,7 @@
 with them (``finetune-risk --annotation``), the JSON (format 2, version-1 files read as "no
 annotation"), ``annotate --task risk --annotation`` and its usage errors, and the real ClinVar files.
 
-Synthetic variants on the seeded random genome of ``test_risk_classifier`` with GC-stub task models:
+Synthetic variants on the seeded random genome of ``risk_helpers`` with GC-stub task models:
 the labels depend on whether a variant lies in an annotated exon, which the deltas cannot see.
 """
 
@@ -22,7 +22,7 @@ from genebert_tool.errors import ModelError
 from genebert_tool.genome.fasta import Genome
 from genebert_tool.genome.gene_annotation import NO_TRANSCRIPTS_DISTANCE, read_gene_annotation
 from genebert_tool.genome.vcf import Variant
-from test_risk_classifier import _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
+from risk_helpers import _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
 from trainer.risk import read_labelled_variants, train_risk
 
 EXONS = [(k * 1000, k * 1000 + 200) for k in range(1, 19)]  # one + strand transcript over chr1

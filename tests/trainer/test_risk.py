@@ -20,7 +20,7 @@ from annotate_helpers import gc_models
 from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures
 from genebert_tool.errors import InputError, ModelError
 from genebert_tool.genome.fasta import Genome
-from test_risk_classifier import _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
+from risk_helpers import _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
 from trainer.risk import (fit_risk_classifier, parse_region, read_labelled_sets, read_labelled_variants,
                           register_risk_classifier, train_risk)
 
