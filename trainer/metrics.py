@@ -99,7 +99,8 @@ def average_precision_columns(score: np.ndarray, labels: np.ndarray, keep: np.nd
 
     ``score`` (n,), ``labels`` (n, J) 0/1, ``keep`` (n, J) bool (rows that count for each column;
     default all). Returns (J,) float64, NaN for a column without positives. One sort instead of J,
-    for choosing the best of hundreds of motifs for each of a hundred outputs."""
+    for choosing the best of hundreds of motifs for each of a hundred outputs (the per-call masking
+    is O(n J) like the cumulative sums, so callers need not precompute it)."""
     score = np.asarray(score, np.float64)
     y = np.asarray(labels, np.float64).reshape(len(score), -1)
     k = np.ones_like(y, bool) if keep is None else np.asarray(keep, bool).reshape(y.shape)

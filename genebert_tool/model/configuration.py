@@ -80,8 +80,9 @@ class GeneBertConfig(PretrainedConfig):
     BERT's pooler over [CLS], as in the paper; "mean": the mean of the last hidden states over the
     non-padding tokens; "conv_max": ``ConvHead`` over the token states, then the maximum over non-padding
     tokens), ``token_head`` of per-base models ("linear" or "conv"), ``conv_channels``, ``conv_kernel``,
-    ``conv_dilations`` (the convolutional head of both), ``strand_average`` (strand-symmetric tasks such as TF binding: a probability is
-    the mean over the sequence and its reverse complement), ``model_name``, ``model_version``.
+    ``conv_dilations`` (the convolutional head of both), ``strand_average`` (strand-symmetric tasks such
+    as TF binding: a probability is the mean over the sequence and its reverse complement),
+    ``model_name``, ``model_version``.
     """
 
     model_type = "genebert"

@@ -4,8 +4,8 @@ Base ``i`` of a window of ``L`` bases is covered by the k-mer tokens ``max(0, i-
 its feature is the mean of their last hidden states (a running-sum trick, no loop), followed by
 dropout and a linear layer to ``num_labels`` classes (``token_head="linear"``), or, with
 ``token_head="conv"``, SpliceAI-style residual units (batch norm, GELU, dilated 1-D convolution, twice)
-over the per-base features of the whole window before that layer. Only the central ``L - 2 * context_bp`` bases
-are scored; the flanks are context. Inputs are fixed-length windows (no padding): ``L`` =
+over the per-base features of the whole window before that layer. Only the central
+``L - 2 * context_bp`` bases are scored; the flanks are context. Inputs are fixed-length windows (no padding): ``L`` =
 ``config.window_bp`` and the token sequence is ``[CLS] k-mers [SEP]``.
 """
 
