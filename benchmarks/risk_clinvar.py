@@ -2,7 +2,7 @@
 
 Variants: ClinVar 2020-08-03 P/LP (1) vs B/LB (0) of the chr22 train region and the chr2 piece
 (``variants/clinvar_20200803.hg38_{chr22,chr2_piece}.vcf.gz``, 8g of the data sources), read by
-``trainer.risk.read_labelled_sets`` -- the reader ``genebert finetune-risk`` uses, so the
+``trainer.risk_labels.read_labelled_sets`` -- the reader ``genebert finetune-risk`` uses, so the
 same labels and the same rejects. A record at chr22 >= 38,000,000 (the hidden test region) stops
 the run (``--holdout``), and the usable variants are checked again before any fit.
 
@@ -84,11 +84,11 @@ def data_root(arg: str | None) -> Path:
 
 # ------------------------------------------------------------------------------ variants
 def read_variants(pairs, models, annotation=None):
-    """``trainer.risk.read_labelled_sets`` over ``(vcf, fasta)`` pairs with the hold-out guard (and the
+    """``trainer.risk_labels.read_labelled_sets`` over ``(vcf, fasta)`` pairs with the hold-out guard (and the
     ``GeneAnnotation``'s features, as ``finetune-risk --annotation``); checks again that no usable
     variant is in the hold-out region."""
     from genebert_tool.genome.fasta import Genome
-    from trainer.risk import read_labelled_sets
+    from trainer.risk_labels import read_labelled_sets
 
     genomes = [Genome(f) for _, f in pairs]
     try:

@@ -2,7 +2,7 @@
 
 The variants are exactly the ones ``benchmarks/risk_clinvar.py`` (and ``finetune-risk``)
 trains on: ClinVar 2020-08-03 P/LP vs B/LB of the chr22 train region and the chr2 piece, read by
-``trainer.risk.read_labelled_sets`` (same label rule, same rejects; a record at chr22 >= 38,000,000,
+``trainer.risk_labels.read_labelled_sets`` (same label rule, same rejects; a record at chr22 >= 38,000,000,
 the hidden test region, stops the run, and no SpliceAI context window reaches it either).
 
 SpliceAI scores each variant as ``spliceai`` 1.3.1's ``get_delta_scores`` does (distance 50,

@@ -385,7 +385,8 @@ def finetune_risk_cmd(train_files, fastas, holdouts, genome_offsets, risk_models
         raise click.UsageError(f"give one --fasta for all --train VCFs or one per --train "
                                f"(got {len(train)} --train, {len(fastas)} --fasta)")
     from genebert_tool.genome.fasta import parse_offsets
-    from trainer.risk import DEFAULT_FOLDS, LABEL_FIELD, parse_region, register_risk_classifier, train_risk
+    from trainer.risk import DEFAULT_FOLDS, register_risk_classifier, train_risk
+    from trainer.risk_labels import LABEL_FIELD, parse_region
 
     s = train_risk(train, fastas, out_dir, model_refs=risk_models, label_field=label_field or LABEL_FIELD,
                    genome_offsets=parse_offsets(genome_offsets) or None, folds=cv_folds or DEFAULT_FOLDS,
@@ -698,7 +699,7 @@ def explain_cmd(region, genome, genome_offsets, task, models, tfs, splice_distan
     from genebert_tool.annotate.explain import ism, plot_ism, write_ism_bigwigs
     from genebert_tool.annotate.models import load_models
     from genebert_tool.genome.fasta import Genome, parse_offsets
-    from trainer.risk import parse_region
+    from trainer.risk_labels import parse_region
 
     chrom, start, end = parse_region(region)
     if end is None or end - start > 20_000:

@@ -23,7 +23,8 @@ from genebert_tool.genome.fasta import Genome
 from genebert_tool.genome.gene_annotation import NO_TRANSCRIPTS_DISTANCE, read_gene_annotation
 from genebert_tool.genome.vcf import Variant
 from risk_helpers import _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
-from trainer.risk import read_labelled_variants, train_risk
+from trainer.risk import train_risk
+from trainer.risk_labels import read_labelled_variants
 
 EXONS = [(k * 1000, k * 1000 + 200) for k in range(1, 19)]  # one + strand transcript over chr1
 
@@ -178,7 +179,7 @@ def test_real_clinvar_annotation_features(real_data):
               real_data / "genome/hg38_chr2_1-2333275.fa.gz")]
     ann = read_gene_annotation([real_data / "annotation/spliceai_canonical_gencode24.hg38_chr22.bed",
                                 real_data / "annotation/spliceai_canonical_gencode24.hg38_chr2_piece.bed"])
-    from trainer.risk import read_labelled_sets
+    from trainer.risk_labels import read_labelled_sets
 
     data = read_labelled_sets([(v, Genome(f)) for v, f in pairs], gc_models(50), holdout=[("chr22", 38_000_000, None)],
                               annotation=ann)

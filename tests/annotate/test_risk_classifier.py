@@ -1,4 +1,5 @@
-"""The variant-risk classifier (``trainer/risk.py``, ``annotate/risk_classifier.py``): mechanics only.
+"""The variant-risk classifier (``trainer/risk.py``, ``trainer/risk_labels.py``,
+``annotate/risk_classifier.py``): mechanics only.
 
 The genome is a seeded random sequence; labels are a deterministic function of what the task
 models' deltas can see (a GC-content stub: a G/C-gaining SNV raises its output), so the classifier
@@ -19,10 +20,12 @@ import pytest
 
 from annotate_helpers import gc_models
 from risk_helpers import HEADER, _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
+from genebert_tool.annotate.models import default_models
 from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures
 from genebert_tool.errors import InputError, ModelError
 from genebert_tool.genome.fasta import Genome
-from trainer.risk import MIN_PER_CLASS, fit_risk_classifier, parse_label, read_labelled_variants, train_risk
+from trainer.risk import MIN_PER_CLASS, fit_risk_classifier, train_risk
+from trainer.risk_labels import parse_label, read_labelled_variants
 
 @pytest.fixture(autouse=True)
 def _one_thread():
@@ -166,7 +169,7 @@ def test_cli_finetune_risk_then_annotate_with_it(genome_fa, registry, tmp_path, 
     assert "80 labelled variants" in text and "1 rejected" in text and "cv auc=" in text
     saved = json.loads((tmp_path / "risk" / "risk_classifier.json").read_text())
     names = [m["name"] for m in saved["task_models"]]
-    assert names == ["genebert-promoter", "genebert-tfbs", "genebert-splice"]
+    assert names == default_models("all")
     manifest = json.loads((registry / "manifest.json").read_text())["models"]
     for m in saved["task_models"]:
         assert m["version"] == "0-test" and m["sha256_source"] == "registry"

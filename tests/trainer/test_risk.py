@@ -21,8 +21,8 @@ from genebert_tool.annotate.risk_classifier import RiskClassifier, RiskFeatures
 from genebert_tool.errors import InputError, ModelError
 from genebert_tool.genome.fasta import Genome
 from risk_helpers import _cli, _labelled_rows, _snvs, _write_vcf, genome_fa, registry  # noqa: F401
-from trainer.risk import (fit_risk_classifier, parse_region, read_labelled_sets, read_labelled_variants,
-                          register_risk_classifier, train_risk)
+from trainer.risk import fit_risk_classifier, train_risk
+from trainer.risk_labels import parse_region, read_labelled_sets, read_labelled_variants
 
 
 @pytest.fixture(autouse=True)
