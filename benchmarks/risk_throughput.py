@@ -4,14 +4,14 @@ Issue 12 item 4 (target: >= 100x SpliceAI's variants/s on CPU). Each configurati
 ``genebert annotate`` command on ``variants/clinvar_20200803.hg38_chr22.vcf.gz`` (1,518 records, all
 in the chr22 train region < 38,000,000 -- checked here) against ``genome/hg38_chr22.fa.gz``:
 
-* ``shipped``      -- ``--task risk`` as it ships: genebert-promoter/-tfbs/-splice 0.2.0, the
-                      genebert-risk classifier (``GENEBERT_RISK_P``; from 0.3.0 with ``--annotation``
-                      SpliceAI's canonical chr22 transcripts) and ``GENEBERT_MOTIF`` over all 579
-                      JASPAR motifs;
+* ``shipped``      -- ``--task risk`` as it ships: the genome-trained defaults genebert-promoter-genome
+                      (300-bp windows) / -tfbs-genome (200 bp) / -splice-genome (800 bp) 0.3.0, the
+                      genebert-risk classifier (``GENEBERT_RISK_P``; with ``--annotation`` SpliceAI's
+                      canonical chr22 transcripts) and ``GENEBERT_MOTIF`` over all 579 JASPAR motifs;
 * ``no-motifs``    -- the same with ``--motifs none`` (what the motif field costs);
-* ``promoter-0.3`` -- the registered 0.3.0 model genebert-promoter-genome (300-bp windows) in place of
-                      promoter 0.2.0, TFBS and splice 0.2.0 (their 0.3.0 versions are not registered),
-                      ``--risk-model none`` (genebert-risk is trained on the 0.2.0 promoter's deltas).
+* ``models-0.2``   -- the benchmark-trained genebert-promoter (70 bp) / -tfbs (101 bp) / -splice (60 bp)
+                      0.2.0 in their place, ``--risk-model none`` (genebert-risk pins the defaults):
+                      what the shorter windows of the former defaults cost.
 
 Reported per run: ALT alleles scored, scoring seconds (the summary line's time, which excludes model
 loading), variants/s on it, the whole command's wall time and CPU seconds (``RUSAGE_CHILDREN``, loading
@@ -25,7 +25,7 @@ rerun here: its rate comes from ``runs/spliceai_clinvar/result.json`` when that 
 kind of machine (2 shared cores) for 790 of these variants, recorded in docs/risk.md (commit 44d33a7).
 
 Usage: nice -n 19 python benchmarks/risk_throughput.py [--max-records N] [--threads 1]
-       [--configs shipped,no-motifs,promoter-0.3] [-o runs/risk_throughput]
+       [--configs shipped,no-motifs,models-0.2] [-o runs/risk_throughput]
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ TEST_REGION = ("chr22", 38_000_000)
 CONFIGS = {
     "shipped": [],
     "no-motifs": ["--motifs", "none"],
-    "promoter-0.3": ["--model", "genebert-promoter-genome", "--model", "genebert-tfbs", "--model", "genebert-splice",
-                     "--risk-model", "none"],
+    "models-0.2": ["--model", "genebert-promoter", "--model", "genebert-tfbs", "--model", "genebert-splice",
+                   "--risk-model", "none"],
 }
-#: genebert-risk 0.3.0 reads a gene annotation: configurations that use it get this one (SpliceAI's)
+#: genebert-risk (>= 0.3.0) reads a gene annotation: configurations that use it get this one (SpliceAI's)
 ANNOTATION = "annotation/spliceai_canonical_gencode24.hg38_chr22.bed"
 # benchmarks/spliceai_clinvar.py as measured on 790 of these variants (docs/risk.md, commit 44d33a7)
 SPLICEAI_RECORDED = {"variants_per_s": 0.24, "variants_per_cpu_s": 0.31, "n_timed": 790, "threads": 2,

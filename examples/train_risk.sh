@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Retrain, benchmark and ship genebert-risk in one command, on the task models registered now
-# (genebert-promoter/-tfbs/-splice in pretrained/manifest.json; RISK_MODELS="A B C" overrides them)
+# (each task's default: genebert-promoter-genome/-tfbs-genome/-splice-genome; RISK_MODELS="A B C" overrides them)
 # and SpliceAI's GENCODE v24 canonical transcripts of both genome pieces (--annotation, one BED12 per
 # FASTA, merged: the chr2-piece VCF is annotated by the chr2-piece BED). The classifier pins its task
 # models' name, version, window and weights sha256 and records the annotation files' sha256, so run
 # this again whenever one of them changes. ClinVar GRCh38 train region only: --holdout stops the run
 # on any record at chr22 >= 38,000,000 (the hidden test region).
 #
-#   examples/train_risk.sh                 # ~3 min on 2 idle CPU cores (+ SpliceAI side by side if cached)
-#   RISK_VERSION=0.4.0 examples/train_risk.sh   # the version it is registered as (default 0.3.0)
+#   examples/train_risk.sh                 # ~6 min on 2 CPU cores (+ SpliceAI side by side if cached)
+#   RISK_VERSION=0.4.1 examples/train_risk.sh   # the version it is registered as (default 0.4.0)
 #   SHIP=0 examples/train_risk.sh          # train + benchmark, do not register
 #   SPLICEAI=1 examples/train_risk.sh      # also score SpliceAI 1.3.1 where not cached (~1 h on 2 cores)
 set -euo pipefail
@@ -17,7 +17,7 @@ D=${GENEBERT_DATA:-/work/shared/data}
 PY=${PYTHON:-.venv/bin/python}
 OUT=${OUT:-runs/risk}
 SA_OUT=${SA_OUT:-runs/spliceai_clinvar}
-RISK_VERSION=${RISK_VERSION:-0.3.0}
+RISK_VERSION=${RISK_VERSION:-0.4.0}
 MODELS=()
 for m in ${RISK_MODELS:-}; do MODELS+=(--model "$m"); done
 

@@ -356,7 +356,7 @@ def finetune_cmd(task, train_files, dev_files, base, modality, config_path, seed
               help="Real coordinate of the first base of a --fasta record (FASTA pieces); repeatable.")
 @click.option("--model", "risk_models", multiple=True, metavar="NAME|DIR",
               help="Task model whose ALT-REF deltas are features (repeatable). "
-                   "Default: every task's shipped model (genebert-promoter, -tfbs, -splice).")
+                   "Default: every task's shipped model (genebert-promoter-genome, -tfbs-genome, -splice-genome).")
 @click.option("--annotation", "annotations", multiple=True, type=click.Path(dir_okay=False), metavar="BED12",
               help="Gene annotation (BED12 transcripts, plain or .gz; repeatable, merged: e.g. one per --fasta): "
                    "adds splice-site distance, SNV-or-not and in-exon features; annotate then needs --annotation.")
@@ -535,7 +535,7 @@ def calibrate_cmd(model_dir, n_windows, seed):
               show_default=True, help="What to score; risk = variant effect over all three models (VCF).")
 @click.option("--model", "models", multiple=True, metavar="NAME|DIR",
               help="Model name (pretrained/manifest.json) or directory; repeatable with --task all/risk. "
-                   "Default: the shipped genebert-promoter / -tfbs / -splice.")
+                   "Default: the shipped genebert-promoter-genome / -tfbs-genome / -splice-genome.")
 @click.option("--genome", type=str, default=None, help="Reference FASTA (plain, bgzip, gzip); needed for BED and VCF.")
 @click.option("--genome-offset", "genome_offsets", multiple=True, metavar="CHR=OFFSET",
               help="Real coordinate of the first base of a FASTA record (e.g. chr22=32000000); repeatable.")

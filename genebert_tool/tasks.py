@@ -119,7 +119,7 @@ register_task(TaskSpec(
     strand_symmetric=False,  # a core promoter has an orientation: the baselines keep where a motif sits
     reverse_complement=True,
     baselines=("cnn", "kmer_lr"),
-    default_model="genebert-promoter",
+    default_model="genebert-promoter-genome",
     description="promoter vs background window (GUE prom_300_*, GENCODE TSS windows)",
 ))
 register_task(TaskSpec(
@@ -130,7 +130,7 @@ register_task(TaskSpec(
     strand_symmetric=True,
     reverse_complement=True,
     baselines=("cnn", "kmer_lr", "best_pwm"),
-    default_model="genebert-tfbs",
+    default_model="genebert-tfbs-genome",
     description="TF-bound vs unbound window, one output per ChIP-seq experiment (DeepBind, GUE tf)",
 ))
 register_task(TaskSpec(
@@ -141,6 +141,6 @@ register_task(TaskSpec(
     strand_symmetric=False,
     reverse_complement=False,  # donor and acceptor swap meaning on the other strand
     baselines=("cnn", "kmer_lr"),
-    default_model="genebert-splice",
+    default_model="genebert-splice-genome",
     description="neither / donor / acceptor at the window centre (UCI splice, GUE splice, GENCODE sites)",
 ))

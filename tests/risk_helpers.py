@@ -58,10 +58,11 @@ def _labelled_rows(snvs, labels) -> list[str]:
 def registry(tmp_path_factory, tiny_models) -> Path:
     """The tiny random task models registered under the shipped default names (copied by register_model)."""
     from genebert_tool.pretrained import register_model
+    from genebert_tool.tasks import get_task
 
     root = tmp_path_factory.mktemp("registry")
     for task, path in tiny_models.items():
-        register_model(path, f"genebert-{task}", task, "0-test", root=root)
+        register_model(path, get_task(task).default_model, task, "0-test", root=root)
     return root
 
 

@@ -42,7 +42,8 @@ def test_column_names():
 
 
 def test_default_models():
-    assert default_models("tfbs") == ["genebert-tfbs"]
-    assert default_models("risk") == default_models("all") == ["genebert-promoter", "genebert-tfbs", "genebert-splice"]
+    assert default_models("tfbs") == ["genebert-tfbs-genome"]
+    assert default_models("risk") == default_models("all") == ["genebert-promoter-genome", "genebert-tfbs-genome",
+                                                               "genebert-splice-genome"]
     with pytest.raises(ValueError):
         default_models("enhancer")

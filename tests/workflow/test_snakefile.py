@@ -1,7 +1,7 @@
 """workflow/Snakefile: `snakemake --cores 2` over two shards of real input gives the bytes of one
-`genebert annotate` run (headers included), with the shipped genebert-promoter model. The one thing that may
-differ: bigWig values in the last bits of float32 (a piece batches fewer windows, and CPU matmuls round
-with the batch shape); tables and VCFs carry 4 decimals and are compared byte for byte.
+`genebert annotate` run (headers included), with the default promoter model (genebert-promoter-genome).
+The one thing that may differ: bigWig values in the last bits of float32 (a piece batches fewer windows,
+and CPU matmuls round with the batch shape); tables and VCFs carry 4 decimals and are compared byte for byte.
 
 BED: the GENCODE v24 TSSs of the hg38 chr2 piece (67 rows). VCF (slow): ClinVar records of chr22
 20-30 Mb (train region; no sequence at or past 38 Mb is read), spanning the shard boundary at 25.4 Mb.
