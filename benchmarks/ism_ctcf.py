@@ -3,14 +3,16 @@
 For the strongest ``--peaks`` CTCF peaks of ``chip/encode_dream.<CELL>.CTCF.hg38_chr22.narrowPeak``
 in the chr22 **train region** (window end < 38,000,000; the hidden test region is never read), the
 200 bases around each summit are mutated (``annotate.explain.ism``: per base, the largest |ALT -
-REF| over its 3 SNVs) for the TFBS model's CTCF output (``CTCF*``, else ``CTCFL*``: CTCFL binds the
-same core motif). The JASPAR CTCF matrix (MA0139.1) gives each window's best hit (19 bp, either
+REF| over its 3 SNVs) for the TFBS model's CTCF output (``CTCF_<CELL>`` where the model has it, as the
+default ``genebert-tfbs-genome`` does; else another ``CTCF*``, else ``CTCFL*``: CTCFL binds the same core
+motif). The JASPAR CTCF matrix (MA0139.1) gives each window's best hit (19 bp, either
 strand). Reported: the fraction of each peak's top-``k`` ISM bases inside the hit, against the same
 fraction for the hit moved to every other position of the window (chance), the mean ISM inside vs
 outside the hit, and a PNG of the mean ISM profile aligned on the hit.
 
     python benchmarks/ism_ctcf.py                       # 25 peaks, a few minutes on 2 shared cores
     python benchmarks/ism_ctcf.py --model DIR --peaks 50
+    python benchmarks/ism_ctcf.py --min-start 30000000   # dev-region peaks only (chr22:30-38 Mb)
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ HOLDOUT_START = 38_000_000
 HALF = 100
 
 
-def read_peaks(path: Path, n: int) -> list[tuple[str, int, float]]:
-    """``(chrom, summit, signal)`` of the ``n`` strongest peaks whose window stays in the train region."""
+def read_peaks(path: Path, n: int, min_start: int = 0) -> list[tuple[str, int, float]]:
+    """``(chrom, summit, signal)`` of the ``n`` strongest peaks whose window stays in the train region
+    (and starts at or after ``min_start``)."""
     rows = []
     for line in path.read_text().splitlines():
         f = line.split("\t")
@@ -39,7 +42,7 @@ def read_peaks(path: Path, n: int) -> list[tuple[str, int, float]]:
             continue
         start, summit = int(f[1]), int(f[9])
         pos = start + summit if summit >= 0 else (start + int(f[2])) // 2
-        if pos + HALF < HOLDOUT_START:
+        if pos + HALF < HOLDOUT_START and pos - HALF >= min_start:
             rows.append((f[0], pos, float(f[6])))
     rows.sort(key=lambda r: -r[2])
     return rows[:n]
@@ -49,9 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=None)
     ap.add_argument("--cell", default="A549")
-    ap.add_argument("--model", default="genebert-tfbs")
+    ap.add_argument("--model", default="genebert-tfbs-genome")
     ap.add_argument("--peaks", type=int, default=25)
     ap.add_argument("--top-k", type=int, default=10)
+    ap.add_argument("--min-start", type=int, default=0,
+                    help="only peaks whose window starts here or later (30000000: the TFBS model's dev region, "
+                         "peaks it was not trained on)")
     ap.add_argument("--out-dir", default="runs/ism_ctcf")
     args = ap.parse_args(argv)
 
@@ -65,10 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     root = data_root(args.data)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    peaks = read_peaks(root / "chip" / f"encode_dream.{args.cell}.CTCF.hg38_chr22.narrowPeak", args.peaks)
+    peaks = read_peaks(root / "chip" / f"encode_dream.{args.cell}.CTCF.hg38_chr22.narrowPeak", args.peaks,
+                       args.min_start)
     genome = Genome(root / "genome" / "hg38_chr22.fa.gz")
     (model,) = load_models("tfbs", (args.model,), device="cpu", per_position_splice=False)
-    names = [c for c in model.columns if c.upper().startswith("CTCF_")] or \
+    # the peaks' own cell line first (genebert-tfbs-genome: CTCF_<cell>), else any CTCF, else CTCFL
+    names = [c for c in model.columns if c.upper() == f"CTCF_{args.cell}".upper()] or \
+        [c for c in model.columns if c.upper().startswith("CTCF_")] or \
         [c for c in model.columns if c.upper().startswith("CTCF")]
     if not names:
         raise SystemExit(f"{model.name} {model.version} has no CTCF/CTCFL output: {model.columns}")
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         profiles.append(prof)
     result = {
         "cell": args.cell, "model": f"{model.name} {model.version}", "output": names[0], "motif": "JASPAR MA0139.1",
-        "n_peaks": len(peaks), "window_bp": 2 * HALF, "top_k": args.top_k,
+        "n_peaks": len(peaks), "min_start": args.min_start, "window_bp": 2 * HALF, "top_k": args.top_k,
         "top_k_in_hit": float(np.mean(inside)), "top_k_in_hit_chance": float(np.mean(chance)),
         "enrichment": float(np.mean(inside) / max(np.mean(chance), 1e-9)),
         "peaks_with_a_top_base_in_hit": int(sum(x > 0 for x in inside)),
