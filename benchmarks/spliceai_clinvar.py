@@ -337,8 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     methods = {
         "SpliceAI 1.3.1 (max DS)": scores,
         "genebert risk classifier (nested-CV OOF)": np.array([float(r["oof.genebert risk classifier"]) for r in table]),
-        "genebert-splice max|dALT-REF| alone": np.array([float(r["max_abs_delta.genebert-splice"]) for r in table]),
     }
+    # the splice model's raw delta: whichever max_abs_delta column names a splice model (genebert-splice,
+    # genebert-splice-genome, ...); a KeyError here once lost a finished 881-variant run
+    splice_cols = [c for c in (table[0] if table else ()) if c.startswith("max_abs_delta.") and "splice" in c]
+    for col in splice_cols:
+        methods[f"{col[len('max_abs_delta.'):]} max|dALT-REF| alone"] = np.array([float(r[col]) for r in table])
     for col in table[0] if table else ():  # risk_clinvar.py's other methods, out-of-fold, on the same variants
         if col.startswith("oof.") and col != "oof.genebert risk classifier":
             methods[f"{col[4:]} (nested-CV OOF)"] = np.array([float(r[col]) for r in table])
