@@ -23,10 +23,17 @@ from genebert_tool.labels import SPLICE_LABELS
 __all__ = ["SpliceScanner", "SplicePredictor", "score_positions", "score_windows"]
 
 
+#: windows per forward pass at most: attention holds batch x heads x L^2 floats (64 x 4 x 802^2 x 4 B =
+#: 0.66 GB for the 800-bp genebert-splice-genome); annotate's batch of 256 ran ~30 % slower on 1 CPU thread
+MAX_WINDOWS_PER_FORWARD = 64
+
+
 def score_windows(model, tokenizer, sequences: list[str], *, batch_size: int = 32) -> np.ndarray:
-    """(n, n_scored, num_labels) float32 softmax probabilities for windows of exactly ``window_bp`` bases."""
+    """(n, n_scored, num_labels) float32 softmax probabilities for windows of exactly ``window_bp`` bases
+    (``batch_size`` windows per forward, at most ``MAX_WINDOWS_PER_FORWARD``)."""
     import torch
 
+    batch_size = max(1, min(batch_size, MAX_WINDOWS_PER_FORWARD))
     cfg = model.config
     n_tok = cfg.window_bp - cfg.kmer + 1
     model.eval()

@@ -345,8 +345,9 @@ def test_demo_script_with_a_registry_of_tiny_models(hg38_chr2, tiny_models, tmp_
 
     registry = tmp_path / "registry"
     registry.mkdir()
-    for task, path in tiny_models.items():
-        register_model(path, f"genebert-{task}", task, "0-test", root=registry)
+    for task, path in tiny_models.items():  # under the former and the current default names
+        for name in (f"genebert-{task}", f"genebert-{task}-genome"):
+            register_model(path, name, task, "0-test", root=registry)
     genebert = shutil.which("genebert") or str(Path(__import__("sys").executable).parent / "genebert")
     env = {**os.environ, "GENEBERT_PRETRAINED": str(registry), "DEMO_OUT": str(tmp_path / "demo"),
            "GENEBERT_DATA": str(hg38_chr2.parent.parent)}

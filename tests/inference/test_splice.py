@@ -53,6 +53,22 @@ def test_minus_strand_is_the_reverse_complement_mapped_back(scanner):
     np.testing.assert_allclose(both, np.maximum(minus, scanner.score(_fetch, 100, 160, strand="+")), atol=1e-6)
 
 
+def test_large_batches_are_split_and_give_the_same_scores(scanner, monkeypatch):
+    import genebert_tool.inference.splice as splice
+
+    windows = [_fetch(i, i + 50) for i in range(0, 200, 7)]  # 29 windows
+    one_batch = score_windows(scanner.model, scanner.tokenizer, windows, batch_size=256)
+    monkeypatch.setattr(splice, "MAX_WINDOWS_PER_FORWARD", 4)
+    sizes = []
+    hook = scanner.model.register_forward_pre_hook(lambda m, args: sizes.append(args[0].shape[0]))
+    try:
+        capped = score_windows(scanner.model, scanner.tokenizer, windows, batch_size=256)
+    finally:
+        hook.remove()
+    assert sizes == [4] * 7 + [1]
+    np.testing.assert_allclose(capped, one_batch, atol=1e-6)
+
+
 def test_edges_are_n_padded_and_bad_strand_refused(scanner):
     assert scanner.score(_fetch, 0, 7).shape == (7, 2)
     assert scanner.score(_fetch, 10, 10).shape == (0, 2)
