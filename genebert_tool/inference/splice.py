@@ -23,19 +23,25 @@ from genebert_tool.labels import SPLICE_LABELS
 __all__ = ["SpliceScanner", "SplicePredictor", "score_positions", "score_windows"]
 
 
-#: windows per forward pass at most: attention holds batch x heads x L^2 floats (64 x 4 x 802^2 x 4 B =
-#: 0.66 GB for the 800-bp genebert-splice-genome); annotate's batch of 256 ran ~30 % slower on 1 CPU thread
-MAX_WINDOWS_PER_FORWARD = 64
+#: attention scores per head held by one forward pass at most (windows x tokens^2): attention holds
+#: batch x heads x tokens^2 floats, so long windows get smaller batches. 64 windows of the 800-bp
+#: genebert-splice-genome (802 tokens; 0.66 GB at 4 heads); annotate's batch of 256 ran ~30 % slower there
+ATTENTION_BUDGET = 64 * 802**2
+
+
+def windows_per_forward(batch_size: int, n_tokens: int) -> int:
+    """``batch_size`` capped so that windows x ``n_tokens``^2 stays within ``ATTENTION_BUDGET`` (>= 1)."""
+    return max(1, min(batch_size, ATTENTION_BUDGET // (n_tokens * n_tokens)))
 
 
 def score_windows(model, tokenizer, sequences: list[str], *, batch_size: int = 32) -> np.ndarray:
     """(n, n_scored, num_labels) float32 softmax probabilities for windows of exactly ``window_bp`` bases
-    (``batch_size`` windows per forward, at most ``MAX_WINDOWS_PER_FORWARD``)."""
+    (``batch_size`` windows per forward, fewer where ``ATTENTION_BUDGET`` asks)."""
     import torch
 
-    batch_size = max(1, min(batch_size, MAX_WINDOWS_PER_FORWARD))
     cfg = model.config
     n_tok = cfg.window_bp - cfg.kmer + 1
+    batch_size = windows_per_forward(batch_size, n_tok + 2)
     model.eval()
     out = []
     with torch.inference_mode():

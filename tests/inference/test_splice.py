@@ -58,7 +58,8 @@ def test_large_batches_are_split_and_give_the_same_scores(scanner, monkeypatch):
 
     windows = [_fetch(i, i + 50) for i in range(0, 200, 7)]  # 29 windows
     one_batch = score_windows(scanner.model, scanner.tokenizer, windows, batch_size=256)
-    monkeypatch.setattr(splice, "MAX_WINDOWS_PER_FORWARD", 4)
+    assert splice.windows_per_forward(256, 802) == 64 and splice.windows_per_forward(256, 5002) == 1
+    monkeypatch.setattr(splice, "ATTENTION_BUDGET", 4 * 50**2)  # 50-bp windows, k=3: 48 + 2 tokens
     sizes = []
     hook = scanner.model.register_forward_pre_hook(lambda m, args: sizes.append(args[0].shape[0]))
     try:
