@@ -545,6 +545,9 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("--tile", type=int, default=None, metavar="W", help="Score W-bp tiles across each region/sequence.")
 @click.option("--step", type=int, default=None, metavar="S",
               help="Tile step (default W); without --tile, the splice position step (default 1).")
+@click.option("--score-gaps", is_flag=True,
+              help="Also score tiles and per-base positions inside assembly gaps (runs of >= 50 bases with no "
+                   "A/C/G/T); by default they get no row and no track value.")
 @click.option("--tf", "tfs", multiple=True, metavar="NAME", help="Only these TFBS outputs (repeatable or comma-separated).")
 @click.option("--splice-distance", type=int, default=0, show_default=True, metavar="D",
               help="VCF: splice models also score windows centred up to D bp either side of the variant "
@@ -587,7 +590,7 @@ def calibrate_cmd(model_dir, n_windows, seed):
 @click.option("--strict", is_flag=True, help="Any rejected record is a fatal error.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @_library_errors
-def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, tfs,
+def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, context_bp, tile, step, score_gaps, tfs,
                  splice_distance, both_strands, risk_model, annotations, motifs, motif_pvalue, motif_min_delta, tracks,
                  batch_size, workers, device, max_records, regions, regions_bed, shard, log_every, strict, quiet):
     """Score regions (BED), sequences (FASTA) or variants (VCF) with GeneBERT task models.
@@ -613,6 +616,7 @@ def annotate_cmd(input_path, output, task, models, genome, genome_offsets, fmt, 
         workers=workers, device=device, strict=strict, max_records=max_records, tracks=track_list,
         progress=not quiet, risk_model=risk_model, annotation=tuple(annotations), regions=tuple(regions), regions_bed=regions_bed, shard=shard,
         log_every=log_every, motifs=motifs, motif_pvalue=motif_pvalue, motif_min_delta=motif_min_delta,
+        score_gaps=score_gaps,
     )
     with _terminate_like_interrupt():  # timeouts, kill and job schedulers send SIGTERM, not SIGINT
         summary = annotate(options, log=lambda line: click.echo(line, err=True))

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from genebert_tool.annotate.gaps import MIN_GAP
 from genebert_tool.genome.intervals import RejectLog
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class AnnotateOptions:
     motifs: str = "all"  # VCF INFO GENEBERT_MOTIF: "all" JASPAR motifs, "none" (off) or NAME,NAME (annotate.motif_effects)
     motif_pvalue: float = 1e-4  # a best hit must cross the score random sequence reaches with this p-value
     motif_min_delta: float = 2.0  # and |ALT - REF| of the best-hit scores in bits
+    score_gaps: bool = False  # also score tiles/positions inside assembly gaps (annotate.gaps)
 
 
 @dataclass
@@ -68,6 +70,8 @@ class AnnotateSummary:
     alleles: int = 0  # VCF: ALT alleles read (rejects are counted per allele)
     alleles_scored: int = 0
     rejects: RejectLog = field(default_factory=RejectLog)
+    gap_tiles: int = 0  # tiles wholly inside an assembly gap: not scored, no row (annotate.gaps)
+    gap_bases: int = 0  # per-base positions inside a gap: not scored, no track value
     outputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -85,6 +89,9 @@ class AnnotateSummary:
             f"windows in {self.seconds:.1f} s ({rate:.1f} records/s)",
             f"models: {'; '.join(self.models)}",
         ]
+        if self.gap_tiles or self.gap_bases:
+            out.append(f"assembly gaps (runs of >= {MIN_GAP} bases with no A/C/G/T) not scored: {self.gap_tiles} tiles, "
+                       f"{self.gap_bases} per-base positions (--score-gaps scores them)")
         if self.rejects:
             reasons = ", ".join(f"{r}: {n}" for r, n in list(self.rejects.counts().items())[:8])
             out.append(f"rejected: {reasons}")
@@ -136,6 +143,9 @@ def header_comments(options: AnnotateOptions, fmt: str, models: list[ScoringMode
         "scores are model probabilities in [0, 1] for a window of window_bp bases centred on each row "
         "(splice: maximum over one window per position); coordinates 0-based half-open"
     )
+    if not options.score_gaps and fmt != "vcf":
+        lines.append(f"tiles wholly inside an assembly gap (a run of >= {MIN_GAP} bases with no A/C/G/T) have no row, and "
+                     "per-base tracks no value inside one: not scored (--score-gaps scores them)")
     return lines
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from genebert_tool.annotate import calibration
+from genebert_tool.annotate.gaps import MIN_GAP, Gaps, find_gaps
 from genebert_tool.annotate.models import ScoringModel
 from genebert_tool.annotate.options import (
     AnnotateOptions,
@@ -63,6 +64,7 @@ class Row:
     strand: str
     lead: tuple
     seq: str | None = None  # FASTA rows: the whole record the row lies on
+    gaps: Gaps | None = None  # assembly gaps over the record's scored span (annotate.gaps), if looked for
 
 
 class _Counter:
@@ -83,8 +85,36 @@ def _kept(rows: list[Row], restriction: Restriction | None) -> list[Row]:
     return rows if restriction is None else [r for r in rows if restriction.keep(r.chrom, r.start)]
 
 
+def _without_gaps(rows: list[Row], fetch, summary: AnnotateSummary, tiled: bool) -> list[Row] | None:
+    """``rows`` (one record's, on one contig) less the tiles wholly inside an assembly gap, each row told the
+    gaps of the span (``annotate.gaps``); None when nothing is left to score (a reject): an untiled record
+    wholly inside a gap, or a record all of whose tiles are."""
+    if not rows:
+        return rows
+    gaps = find_gaps(fetch, min(r.start for r in rows), max(r.end for r in rows))
+    if len(gaps):
+        inside = gaps.covers([r.start for r in rows], [r.end for r in rows])
+        if inside.any():
+            if not tiled or inside.all():
+                return None
+            summary.gap_tiles += int(inside.sum())
+            rows = [r for r, gap in zip(rows, inside.tolist()) if not gap]
+        for r in rows:
+            r.gaps = gaps
+    return rows
+
+
+def _gap_reject(options: AnnotateOptions, summary: AnnotateSummary, restriction, name: str, line: int, text: str):
+    reason = f"inside an assembly gap (a run of >= {MIN_GAP} bases with no A/C/G/T): not scored; --score-gaps scores it"
+    if options.strict:
+        raise InputError(reason, path=name, line=line)
+    log = _rejects(options, summary, restriction)
+    if log is not None:
+        log.add(name, line, reason, text)
+
+
 def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counter: _Counter, bar,
-              restriction: Restriction | None = None) -> Iterator[Row]:
+              restriction: Restriction | None = None, gap_check: bool = False) -> Iterator[Row]:
     from genebert_tool.genome.bed import iter_bed
 
     name = display_name(options.input)
@@ -109,13 +139,19 @@ def _bed_rows(options: AnnotateOptions, genome, summary: AnnotateSummary, counte
         else:
             rows = [Row(region.chrom, region.start, region.end, region.label, region.strand, region.fields)]
         rows = _kept(rows, restriction)
+        if rows and gap_check:
+            rows = _without_gaps(rows, lambda a, b, c=region.chrom: genome.fetch(c, a, b), summary, bool(options.tile))
+            if rows is None:
+                _gap_reject(options, summary, restriction, name, region.line, "\t".join(region.fields))
+                continue
         if rows:  # a record outside --region/--shard is neither scored nor counted
             counter.n += 1
             yield from rows
 
 
 def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Counter, bar,
-                sizes: list[tuple[str, int]], unique: bool, restriction: Restriction | None = None) -> Iterator[Row]:
+                sizes: list[tuple[str, int]], unique: bool, restriction: Restriction | None = None,
+                gap_check: bool = False) -> Iterator[Row]:
     from genebert_tool.genome.sequences import iter_fasta_records
 
     name = display_name(options.input)
@@ -139,6 +175,11 @@ def _fasta_rows(options: AnnotateOptions, summary: AnnotateSummary, counter: _Co
         else:
             rows = [Row(record_name, 0, len(seq), record_name, ".", (record_name, 0, len(seq)), seq)]
         rows = _kept(rows, restriction)
+        if rows and gap_check:
+            rows = _without_gaps(rows, lambda a, b, q=seq: slice_padded(q, a, b), summary, bool(options.tile))
+            if rows is None:
+                _gap_reject(options, summary, restriction, name, line, f">{record_name}")
+                continue
         if rows:
             counter.n += 1
             yield from rows
@@ -156,17 +197,18 @@ def score_rows(
     batch_size: int = 256,
     piece: int = 2048,
     position_spools: list[TrackSpool] | None = None,
-) -> tuple[np.ndarray, int]:
-    """Scores ``(len(rows), n_columns)`` float32 for one chunk of rows, and the number of windows.
+) -> tuple[np.ndarray, int, int]:
+    """Scores ``(len(rows), n_columns)`` float32 for one chunk of rows, the number of windows, and the number
+    of positions not scored because they lie in an assembly gap (``Row.gaps``).
 
     Region-level models: one centred window per row. Per-position (splice) models: one window per
-    position (every ``step`` bases), ``piece`` windows at a time; the row value is the maximum and
-    each position's values go to the model's spool in ``position_spools`` (same order as the
-    per-position models), when given.
+    position (every ``step`` bases, less those inside the row's gaps, unless that leaves none),
+    ``piece`` windows at a time; the row value is the maximum and each position's values go to the
+    model's spool in ``position_spools`` (same order as the per-position models), when given.
     """
     n_cols = sum(len(m.columns) for m in models)
     values = np.zeros((len(rows), n_cols), dtype=np.float32)
-    windows = 0
+    windows = skipped = 0
     off = 0
     pos_models = [m for m in models if m.per_position]
     for m in models:
@@ -178,9 +220,10 @@ def score_rows(
             windows += len(requests)
         else:
             spool = position_spools[pos_models.index(m)] if position_spools else None
-            counts = [len(range(r.start, r.end, step)) for r in rows]
-            row_idx = np.repeat(np.arange(len(rows)), counts)
-            pos = np.concatenate([np.arange(r.start, r.end, step, dtype=np.int64) for r in rows])
+            row_pos = [_scored_positions(r, step) for r in rows]
+            skipped = sum(len(range(r.start, r.end, step)) - len(p) for r, p in zip(rows, row_pos))
+            row_idx = np.repeat(np.arange(len(rows)), [len(p) for p in row_pos])
+            pos = np.concatenate(row_pos)
             best = np.full((len(rows), k), -np.inf, dtype=np.float32)
             if getattr(m.predictor, "per_base", False):  # a per-base head: one pass per span, no window per base
                 windows += _score_spans(m, rows, row_idx, pos, fetch, best, spool, batch_size)
@@ -209,7 +252,17 @@ def score_rows(
                         spool.add(rows[ri[s]].chrom, pp[s:e], pp[s:e] + 1, scores[s:e])
             values[:, off : off + k] = best
         off += k
-    return values, windows
+    return values, windows, skipped
+
+
+def _scored_positions(row: Row, step: int) -> np.ndarray:
+    """The row's positions (every ``step`` bases) outside its gaps; all of them if none is outside."""
+    pos = np.arange(row.start, row.end, step, dtype=np.int64)
+    if row.gaps is not None and len(row.gaps):
+        outside = pos[~row.gaps.contains(pos)]
+        if len(outside):
+            return outside
+    return pos
 
 
 def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_size) -> int:
@@ -217,13 +270,19 @@ def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_
     n_windows = 0
     for i in np.unique(row_idx):
         r = rows[int(i)]
-        pp = pos[row_idx == i]
-        lo, hi = int(pp[0]), int(pp[-1]) + 1
+        pp_all = pos[row_idx == i]
         fetch_one = lambda a, b, row=r: fetch([(row, a, b)])[0]  # noqa: E731
-        full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",
-                                      batch_size=min(batch_size, 64))
-        n_windows += -(-(hi - lo) // m.predictor.n_scored)
-        scores = np.ascontiguousarray(full[pp - lo][:, m.keep], dtype=np.float32)
+        parts = []
+        # one pass per stretch between gaps (positions a gap took out leave a jump of more than --step)
+        cuts = np.flatnonzero(np.diff(pp_all) > (pp_all[1] - pp_all[0] if len(pp_all) > 1 else 1)) + 1
+        for pp in np.split(pp_all, cuts):
+            lo, hi = int(pp[0]), int(pp[-1]) + 1
+            full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",
+                                          batch_size=min(batch_size, 64))
+            n_windows += -(-(hi - lo) // m.predictor.n_scored)
+            parts.append(full[pp - lo][:, m.keep])
+        pp = pp_all
+        scores = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
         if not np.isfinite(scores).all():
             raise ModelError(f"model {m.name} {m.version} returned a non-finite score (NaN or infinity): its weights "
                              f"are damaged (sha256 {m.sha256})")
@@ -291,11 +350,13 @@ class RegionRunner:
 
     def items(self) -> Iterator[Row]:
         """The output rows, in input order (records, or tiles of records)."""
+        gap_check = not self.options.score_gaps and bool(self.options.tile or self.pos_models)
         if self.fmt == "bed":
-            return _bed_rows(self.options, self.genome, self.summary, self.counter, self.bar, self.restriction)
+            return _bed_rows(self.options, self.genome, self.summary, self.counter, self.bar, self.restriction,
+                             gap_check=gap_check)
         unique = self.region_tracks or self.pos_tracks
         return _fasta_rows(self.options, self.summary, self.counter, self.bar, self.fasta_sizes, unique=unique,
-                           restriction=self.restriction)
+                           restriction=self.restriction, gap_check=gap_check)
 
     def cost(self, row: Row) -> int:
         """Model windows the row needs."""
@@ -307,10 +368,11 @@ class RegionRunner:
         from genebert_tool.writers.tsv import TsvWriter
 
         options = self.options
-        values, n_windows = score_rows(chunk, self.models, self.fetch, step=self.pos_step,
-                                       batch_size=options.batch_size, piece=options.chunk_windows,
-                                       position_spools=self.pos_spools or None)
+        values, n_windows, n_gap = score_rows(chunk, self.models, self.fetch, step=self.pos_step,
+                                              batch_size=options.batch_size, piece=options.chunk_windows,
+                                              position_spools=self.pos_spools or None)
         self.summary.windows += n_windows
+        self.summary.gap_bases += n_gap
         if self.table is None:
             self.table = _open_table(options, self.fmt, self.prefix, chunk[0], self.models,
                                      self.comments + calibration.header_comments(self.models),
