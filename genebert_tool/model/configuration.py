@@ -26,6 +26,7 @@ POOLINGS = ("cls", "mean")
 CLASSIFIER_POOLINGS = (*POOLINGS, "conv_max")
 PROBLEM_TYPES = (None, "single_label_classification", "multi_label_classification")
 N_SPECIAL_TOKENS = 5
+KMER_EMBEDDING_INITS = ("random", "factorised")
 _MATRIX_COLUMN = re.compile(r"^([A-Z]{2}\d{4}\.\d+)_.*$")
 
 
@@ -35,7 +36,11 @@ class GeneBertConfig(PretrainedConfig):
     Sequence encoder (BERT over overlapping k-mers): ``kmer`` (3..6), ``vocab_size`` (= 4**kmer + 5;
     derived when left at 0), ``hidden_size``, ``num_hidden_layers``, ``num_attention_heads``,
     ``intermediate_size``, ``max_position_embeddings``, ``type_vocab_size`` (segments, 2 for NGSP pairs),
-    dropouts, ``initializer_range``, ``layer_norm_eps``, ``attn_implementation_name`` ("sdpa" or "eager").
+    dropouts, ``initializer_range``, ``layer_norm_eps``, ``attn_implementation_name`` ("sdpa" or "eager"),
+    ``kmer_embedding_init``: "random" (every k-mer row ~ N(0, initializer_range), BERT's init) or
+    "factorised" (row of k-mer b_1..b_k = sum_p B[p, b_p] with B ~ N(0, initializer_range / sqrt(k)): k-mers
+    that share bases start close, and because the masked-genome decoder is tied to these rows its first
+    logits are a sum of per-position base scores). Only the starting point differs; the rows train freely.
 
     Region modality: a pre-training sample is ``n_regions`` (10) consecutive accessible regions; each
     region is summarised by one max motif score per TF, so the region input is a matrix of shape
@@ -102,6 +107,7 @@ class GeneBertConfig(PretrainedConfig):
     initializer_range: float = 0.02
     layer_norm_eps: float = 1e-12
     attn_implementation_name: str = "sdpa"
+    kmer_embedding_init: str = "random"
     pad_token_id: int = 0  # KmerTokenizer.pad_id
     # region modality
     n_regions: int = 10
@@ -201,6 +207,8 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"vocab_size={self.vocab_size} does not match kmer={self.kmer}")
         if self.hidden_size % self.num_attention_heads:
             raise ValueError("hidden_size must be a multiple of num_attention_heads")
+        if self.kmer_embedding_init not in KMER_EMBEDDING_INITS:
+            raise ValueError(f"kmer_embedding_init must be one of {KMER_EMBEDDING_INITS}, got {self.kmer_embedding_init!r}")
         if self.region_encoder not in REGION_ENCODERS:
             raise ValueError(f"region_encoder must be one of {REGION_ENCODERS}, got {self.region_encoder!r}")
         if self.region_input not in REGION_INPUTS:

@@ -22,7 +22,7 @@ from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from genebert_tool.genome.tokenizer import KmerTokenizer
-from genebert_tool.model.configuration import GeneBertConfig
+from genebert_tool.model.configuration import N_SPECIAL_TOKENS, GeneBertConfig
 from genebert_tool.model.conv_head import ConvHead
 from genebert_tool.model.losses import info_nce, similarity_logits
 from genebert_tool.model.region_encoder import RegionEncoder
@@ -98,6 +98,16 @@ def _bert_config(config: GeneBertConfig) -> BertConfig:
     )
 
 
+def factorised_kmer_rows(k: int, dim: int, std: float) -> torch.Tensor:
+    """``(4**k, dim)`` embedding rows, one per k-mer in the tokenizer's lexicographic ACGT order: the row of
+    b_1..b_k is ``sum_p B[p, b_p]`` with ``B ~ N(0, std / sqrt(k))`` of shape ``(k, 4, dim)`` (so each row has
+    std ``std``, as BERT's init). Two k-mers differing at one base differ by one term of k."""
+    basis = torch.randn(k, 4, dim) * (std / math.sqrt(k))
+    index = torch.arange(4**k)
+    digits = torch.stack([(index // 4 ** (k - 1 - p)) % 4 for p in range(k)], dim=1)  # (4**k, k), b_1 first
+    return basis[torch.arange(k), digits].sum(dim=1)
+
+
 class GeneBertPreTrainedModel(PreTrainedModel):
     """Weight initialisation and ``save_pretrained`` / ``from_pretrained`` for every GeneBERT model."""
 
@@ -115,6 +125,15 @@ class GeneBertPreTrainedModel(PreTrainedModel):
         if hasattr(module, "init_non_persistent_buffers"):
             # timm Swin's relative-position index and shift masks, for the same reason
             module.init_non_persistent_buffers()
+        backbone = module if isinstance(module, GeneBertModel) else getattr(module, "genebert", None)
+        if isinstance(backbone, GeneBertModel) and self.config.kmer_embedding_init == "factorised":
+            # here, not at BertEmbeddings: the inner BertModel is a PreTrainedModel that initialises its own
+            # submodules (BERT's N(0, initializer_range)); this runs on the GeneBERT model holding it
+            weight = backbone.bert.embeddings.word_embeddings.weight
+            rows = weight.detach().clone()
+            rows[N_SPECIAL_TOKENS:] = factorised_kmer_rows(self.config.kmer, weight.shape[1],
+                                                           self.config.initializer_range).to(rows)
+            init.copy_(weight, rows)  # a no-op for weights loaded from a checkpoint (flagged initialised)
         if isinstance(module, GeneBertForPreTraining):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.init_temperature))
         if isinstance(module, MaskedGenomeHead):

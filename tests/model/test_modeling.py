@@ -258,3 +258,35 @@ def test_mean_pooling_ignores_padding_and_differs_from_cls():
 def test_unknown_pooling_is_refused():
     with pytest.raises(ValueError, match="classifier_pooling"):
         tiny_config(classifier_pooling="max")
+
+
+def test_factorised_kmer_embedding_init_is_additive_per_base(tmp_path):
+    """Row(kmer) = sum_p B[p, base_p]: the difference made by one base does not depend on the other bases,
+    the rows keep BERT's std, special tokens keep their own init, and a reload does not re-initialise."""
+    torch.manual_seed(0)
+    model = GeneBertForPreTraining(tiny_config(kmer_embedding_init="factorised", hidden_size=64))
+    rows = model.genebert.bert.embeddings.word_embeddings.weight.detach().clone()
+    kmer = lambda s: 5 + int("".join("ACGT".index(b).__str__() for b in s), 4)  # noqa: E731  lexicographic ACGT
+    # A->G at the middle base, in two different contexts, moves the row by the same vector
+    torch.testing.assert_close(rows[kmer("AAA")] - rows[kmer("AGA")], rows[kmer("CAT")] - rows[kmer("CGT")])
+    assert not torch.allclose(rows[kmer("AAA")] - rows[kmer("AGA")], rows[kmer("AAA")] - rows[kmer("AAG")])
+    assert 0.015 < rows[5:].std().item() < 0.025
+    random_model = GeneBertForPreTraining(tiny_config(hidden_size=64))
+    plain = random_model.genebert.bert.embeddings.word_embeddings.weight.detach()
+    assert not torch.allclose(plain[kmer("AAA")] - plain[kmer("AGA")], plain[kmer("CAT")] - plain[kmer("CGT")], atol=1e-3)
+    # one-base neighbours start closer than unrelated k-mers (the point of the init)
+    near = torch.nn.functional.cosine_similarity(rows[kmer("ACG")], rows[kmer("ACT")], dim=0)
+    far = torch.nn.functional.cosine_similarity(rows[kmer("ACG")], rows[kmer("TGA")], dim=0)
+    assert near > 0.4 and near > far + 0.2
+    # trained rows survive save/load: from_pretrained must not run the factorised init over them
+    with torch.no_grad():
+        model.genebert.bert.embeddings.word_embeddings.weight.add_(1.0)
+    model.save_pretrained(tmp_path)
+    reloaded = GeneBertForPreTraining.from_pretrained(tmp_path, use_safetensors=True)
+    assert reloaded.config.kmer_embedding_init == "factorised"
+    assert torch.equal(reloaded.genebert.bert.embeddings.word_embeddings.weight, rows + 1.0)
+
+
+def test_unknown_kmer_embedding_init_is_refused():
+    with pytest.raises(ValueError, match="kmer_embedding_init"):
+        tiny_config(kmer_embedding_init="sinusoidal")
