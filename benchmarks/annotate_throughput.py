@@ -70,7 +70,9 @@ def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) ->
 
     Per layer: Q, K, V, attention output (H x H), scores (T x d x T per head), context (T x T x d per
     head), FFN up (H x I) and down (I x H); then pooler (H x H) and classifier. T = the padded token
-    length the predictor feeds (config.max_seq_len).
+    length the predictor feeds (config.max_seq_len). A convolutional head (``classifier_pooling="conv_max"``
+    or ``token_head="conv"``) adds its convolutions as im2col matmuls: the 1x1 projection (H x C) and
+    two (C*k x C) per residual unit. A strand-averaged model (``strand_average``) runs every window twice.
     """
     import torch
 
@@ -81,6 +83,15 @@ def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) ->
     w_h = [torch.randn(H, H, generator=gen) for _ in range(4)]
     w_up, w_down = torch.randn(H, I, generator=gen), torch.randn(I, H, generator=gen)
     w_cls = torch.randn(H, max(2, config.num_labels), generator=gen)
+    conv = getattr(config, "classifier_pooling", "") == "conv_max" or (
+        getattr(config, "classifier_head", "") == "token" and getattr(config, "token_head", "") == "conv")
+    if conv:
+        C, k = config.conv_channels, config.conv_kernel
+        w_proj = torch.randn(H, C, generator=gen)
+        w_conv = torch.randn(C * k, C, generator=gen)
+        n_conv = 2 * len(config.conv_dilations)
+    if getattr(config, "strand_average", False):
+        n_windows *= 2
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -98,6 +109,11 @@ def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) ->
                     x = (x @ w_up) @ w_down
                 pooled = x.view(b, T, H)[:, 0] @ w_h[3]
                 _ = pooled @ w_cls
+                if conv:  # im2col columns stand in for the k shifted copies (their gathering is not timed)
+                    h = x @ w_proj
+                    cols = torch.empty(b * T, C * k).normal_(generator=gen) if lo == 0 or cols.shape[0] != b * T else cols
+                    for _ in range(n_conv):
+                        h = cols @ w_conv
         best = min(best, time.perf_counter() - start)
     return best
 

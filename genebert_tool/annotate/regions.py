@@ -226,7 +226,7 @@ def score_rows(
             pos = np.concatenate(row_pos)
             best = np.full((len(rows), k), -np.inf, dtype=np.float32)
             if getattr(m.predictor, "per_base", False):  # a per-base head: one pass per span, no window per base
-                windows += _score_spans(m, rows, row_idx, pos, fetch, best, spool, batch_size)
+                windows += _score_spans(m, rows, row_idx, pos, fetch, best, spool, batch_size, step)
                 values[:, off : off + k] = best
                 off += k
                 continue
@@ -265,7 +265,7 @@ def _scored_positions(row: Row, step: int) -> np.ndarray:
     return pos
 
 
-def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_size) -> int:
+def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_size, step: int = 1) -> int:
     """Per-base model: score each row's whole span (``score_span``), keep its ``--step`` positions."""
     n_windows = 0
     for i in np.unique(row_idx):
@@ -274,7 +274,7 @@ def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_
         fetch_one = lambda a, b, row=r: fetch([(row, a, b)])[0]  # noqa: E731
         parts = []
         # one pass per stretch between gaps (positions a gap took out leave a jump of more than --step)
-        cuts = np.flatnonzero(np.diff(pp_all) > (pp_all[1] - pp_all[0] if len(pp_all) > 1 else 1)) + 1
+        cuts = np.flatnonzero(np.diff(pp_all) > step) + 1
         for pp in np.split(pp_all, cuts):
             lo, hi = int(pp[0]), int(pp[-1]) + 1
             full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",
