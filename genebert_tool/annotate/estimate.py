@@ -1,7 +1,9 @@
 """How much work a run has, from a quick pre-pass over the input (parsed as text, nothing scored):
 the total for the progress log's ETA, and the bases a per-base splice model will score.
 
-Counts are upper bounds: lines the real reader rejects count too. stdin cannot be read twice: None.
+Counts are upper bounds: lines the real reader rejects count too. Assembly gaps (``annotate.gaps``) are
+taken out as the run takes them out for BED input with ``--genome`` (tiles wholly inside a gap, per-base
+positions inside one); FASTA input counts them. stdin cannot be read twice: None.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ class Work:
     forwards_by_model: dict[int, int] = field(default_factory=dict)  # index in runner.pos_models -> forwards
 
 
-def _row_spans(options, fmt: str) -> list[tuple[str, int, int, str]] | None:
-    """``(chrom, start, end, strand)`` per output row (tiles with ``--tile``), or None for stdin."""
+def _row_spans(options, fmt: str) -> list[list[tuple[str, int, int, str]]] | None:
+    """Per input record, ``(chrom, start, end, strand)`` of each output row (tiles with ``--tile``), or None
+    for stdin."""
     if options.input == "-":
         return None
     spans: list[tuple[str, int, int, str]] = []
@@ -52,11 +55,29 @@ def _row_spans(options, fmt: str) -> list[tuple[str, int, int, str]] | None:
                     break
     for chrom, start, end, strand in records:
         if options.tile:
-            spans += [(chrom, s, e, strand) for s, e in iter_tiles(start, end, options.tile,
-                                                                     options.step or options.tile)]
+            spans.append([(chrom, s, e, strand) for s, e in iter_tiles(start, end, options.tile,
+                                                                         options.step or options.tile)])
         else:
-            spans.append((chrom, start, end, strand))
+            spans.append([(chrom, start, end, strand)])
     return spans
+
+
+def _gap_filter(runner, rows: list[tuple[str, int, int, str]]):
+    """``rows`` of one record less the tiles inside a gap, and the record's gaps (None: not looked for)."""
+    if not rows or runner.fmt != "bed" or runner.options.score_gaps or not (runner.options.tile or runner.pos_models):
+        return rows, None
+    from genebert_tool.annotate.gaps import find_gaps
+
+    chrom = rows[0][0]
+    if runner.genome.resolve(chrom) is None:  # the reader rejects it
+        return [], None
+    gaps = find_gaps(lambda a, b: runner.genome.fetch(chrom, a, b), min(r[1] for r in rows), max(r[2] for r in rows))
+    if not len(gaps):
+        return rows, None
+    inside = gaps.covers([r[1] for r in rows], [r[2] for r in rows])
+    if not runner.options.tile and inside.any():
+        return [], None
+    return [r for r, gap in zip(rows, inside.tolist()) if not gap], gaps
 
 
 def region_work(runner) -> Work | None:
@@ -68,19 +89,25 @@ def region_work(runner) -> Work | None:
         return None
     keep = runner.restriction
     work = Work()
-    for chrom, start, end, strand in spans:
-        if keep is not None and not keep.keep(chrom, start):
-            continue
-        work.windows += runner.cost(Row(chrom, start, end, "", strand, ()))
-        for i, m in enumerate(runner.pos_models):
-            if getattr(m.predictor, "per_base", False):  # a token head: one forward per n_scored bases
-                n = end - start
-                forwards = -(-n // m.predictor.n_scored) * (1 if strand in "+-" and strand else 2)
-            else:  # one window per scored position
-                n = forwards = len(range(start, end, runner.pos_step))
-            work.per_base_bases += n
-            work.per_base_forwards += forwards
-            work.forwards_by_model[i] = work.forwards_by_model.get(i, 0) + forwards
+    for record in spans:
+        rows, gaps = _gap_filter(runner, [r for r in record if keep is None or keep.keep(r[0], r[1])])
+        for chrom, start, end, strand in rows:
+            row = Row(chrom, start, end, "", strand, ())
+            work.windows += runner.cost(row)
+            if not runner.pos_models:
+                continue
+            n_in_gaps = gaps.overlap(start, end) if gaps is not None else 0
+            if n_in_gaps == end - start:
+                n_in_gaps = 0  # a tile with no position outside a gap scores them all
+            for i, m in enumerate(runner.pos_models):
+                if getattr(m.predictor, "per_base", False):  # a token head: one forward per n_scored bases
+                    n = end - start - n_in_gaps
+                    forwards = -(-n // m.predictor.n_scored) * (1 if strand in "+-" and strand else 2)
+                else:  # one window per scored position
+                    n = forwards = len(range(start, end, runner.pos_step)) - (n_in_gaps // runner.pos_step)
+                work.per_base_bases += n
+                work.per_base_forwards += forwards
+                work.forwards_by_model[i] = work.forwards_by_model.get(i, 0) + forwards
     return work
 
 

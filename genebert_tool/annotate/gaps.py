@@ -54,6 +54,10 @@ class Gaps:
         out[ok] = self.ends[i[ok]] >= ends[ok]
         return out
 
+    def overlap(self, start: int, end: int) -> int:
+        """Bases of ``[start, end)`` inside a gap."""
+        return int(np.clip(np.minimum(self.ends, end) - np.maximum(self.starts, start), 0, None).sum())
+
     def contains(self, positions) -> np.ndarray:
         """True for each position (base) inside a gap."""
         positions = np.asarray(positions, dtype=np.int64)

@@ -50,6 +50,7 @@ def test_a_run_is_measured_whole_across_the_span_edge_and_short_runs_are_not_gap
     assert list(zip(gaps.starts.tolist(), gaps.ends.tolist())) == [(170, 180)]
     assert gaps.covers([170, 170, 175], [180, 181, 178]).tolist() == [True, False, True]
     assert gaps.contains([169, 170, 179, 180]).tolist() == [False, True, True, False]
+    assert gaps.overlap(0, 1000) == 10 and gaps.overlap(175, 176) == 1 and gaps.overlap(180, 300) == 0
     assert not len(find_gaps(fetch, 180, 300))  # lowercase (soft-masked) bases are sequence
 
 
