@@ -65,6 +65,15 @@ def _model_refs(tmp: Path) -> tuple[dict[str, str], str]:
     return refs, "; ".join(notes)
 
 
+def forward_plan(config, n_windows: int) -> tuple[int, int]:
+    """``(forwards, convolutions per forward)`` the model runs for ``n_windows`` windows: two forwards per
+    window for a strand-averaged model; two convolutions per residual unit of a conv head, else none."""
+    conv = getattr(config, "classifier_pooling", "") == "conv_max" or (
+        getattr(config, "classifier_head", "") == "token" and getattr(config, "token_head", "") == "conv")
+    forwards = n_windows * (2 if getattr(config, "strand_average", False) else 1)
+    return forwards, (2 * len(config.conv_dilations) if conv else 0)
+
+
 def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) -> float:
     """Time the matrix multiplications of ``n_windows`` BERT forwards alone (random float32 data).
 
@@ -83,15 +92,12 @@ def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) ->
     w_h = [torch.randn(H, H, generator=gen) for _ in range(4)]
     w_up, w_down = torch.randn(H, I, generator=gen), torch.randn(I, H, generator=gen)
     w_cls = torch.randn(H, max(2, config.num_labels), generator=gen)
-    conv = getattr(config, "classifier_pooling", "") == "conv_max" or (
-        getattr(config, "classifier_head", "") == "token" and getattr(config, "token_head", "") == "conv")
+    n_windows, n_conv = forward_plan(config, n_windows)
+    conv = n_conv > 0
     if conv:
-        C, k = config.conv_channels, config.conv_kernel
+        C, ck = config.conv_channels, config.conv_kernel
         w_proj = torch.randn(H, C, generator=gen)
-        w_conv = torch.randn(C * k, C, generator=gen)
-        n_conv = 2 * len(config.conv_dilations)
-    if getattr(config, "strand_average", False):
-        n_windows *= 2
+        w_conv = torch.randn(C * ck, C, generator=gen)
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -111,7 +117,7 @@ def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) ->
                 _ = pooled @ w_cls
                 if conv:  # im2col columns stand in for the k shifted copies (their gathering is not timed)
                     h = x @ w_proj
-                    cols = torch.empty(b * T, C * k).normal_(generator=gen) if lo == 0 or cols.shape[0] != b * T else cols
+                    cols = torch.empty(b * T, C * ck).normal_(generator=gen) if lo == 0 or cols.shape[0] != b * T else cols
                     for _ in range(n_conv):
                         h = cols @ w_conv
         best = min(best, time.perf_counter() - start)
