@@ -68,9 +68,9 @@ def find_gaps(fetch: Callable[[int, int], str], start: int, end: int, *, min_gap
               chunk: int = CHUNK) -> Gaps:
     """The gaps (runs of >= ``min_gap`` non-ACGT bases) meeting ``[start, end)``, clipped to it.
 
-    ``fetch(lo, hi)`` returns bases ``[lo, hi)``; past a contig's ends it may pad with N (those bases count as
-    non-ACGT, so a run reaching a contig end is measured as if it went on: harmless, the padding is never
-    scored)."""
+    ``fetch(lo, hi)`` returns bases ``[lo, hi)``, N-padded past a contig's ends (or before a genome piece's
+    offset). Those padding bases are unknown sequence and count as non-ACGT, so a shorter N run touching a
+    contig end joins the padding and is a gap too."""
     lo, hi = start - min_gap, end + min_gap
     run_starts: list[np.ndarray] = []
     run_ends: list[np.ndarray] = []
