@@ -26,7 +26,7 @@ def _row(name: str, v: dict) -> str:
     raw = f"{v['raw']['auroc']:.4f}" if "raw" in v else ""
     sr = v.get("splice_region", {}).get("auroc")
     return (f"| {_esc(name)} | {v['auroc']:.4f} [{v['auroc_95ci'][0]:.3f}, {v['auroc_95ci'][1]:.3f}] | "
-            f"{v['pr_auc']:.4f} | {v['mcc']:.4f} | {raw} | {'' if sr is None else f'{sr:.4f}'} |")
+            f"{v['pr_auc']:.4f} | {v['mcc']:.4f} | {v['mcc_cv_threshold']:.4f} | {raw} | {'' if sr is None else f'{sr:.4f}'} |")
 
 
 def _spliceai_section(result: dict) -> str:
@@ -93,6 +93,11 @@ def write_card(card_dir: Path, result: dict, classifier_json: dict, *, command: 
     if m[CLASSIFIER]["auroc_95ci"][0] <= base[best]["auroc"]:
         verdict += (" Its 95% bootstrap interval reaches below the best baseline's AUROC: the margin is not "
                     f"established by these {result['n']} variants alone (the hidden test region decides).")
+    best_mcc = max(base, key=lambda k: base[k]["mcc_cv_threshold"])
+    ours_mcc = m[CLASSIFIER]["mcc_cv_threshold"]
+    verdict += (f" MCC at each method's own cross-validated cut: {ours_mcc:.4f}, "
+                f"{'above' if ours_mcc > base[best_mcc]['mcc_cv_threshold'] else '**not above**'} the best baseline's "
+                f"({_esc(best_mcc)}, {base[best_mcc]['mcc_cv_threshold']:.4f}).")
     rows = "\n".join(_row(name, v) for name, v in m.items())
     models = "\n".join(f"| {t['name']} | {t['version']} | {t['window_bp']} | {len(t['columns'])} | "
                        f"`{(t.get('sha256') or {}).get('model.safetensors', t.get('weights_sha256', '.'))[:16]}…` |"
@@ -147,12 +152,14 @@ chr22 **train region (< 38,000,000)** and the chr2 piece; {result['n']} variants
 ## Numbers (dev = {result['folds']}-fold nested CV in the train region; the hidden test region decides)
 
 Same outer folds for every row (`benchmarks/risk_clinvar.py`); C chosen inside each outer fold.
-Classifier as shipped: nested-CV AUROC {cv['auc']:.4f}, PR-AUC {cv['pr_auc']:.4f}, MCC {cv['mcc']:.4f},
-final C = {classifier_json['C']:g}. Splice region = within {result['splice_region_bp']} bp of a canonical exon
+Classifier as shipped: nested-CV AUROC {cv['auc']:.4f}, PR-AUC {cv['pr_auc']:.4f}, MCC {cv['mcc']:.4f} at 0.5
+and {cv.get('mcc_at_cv_threshold', float('nan')):.4f} at the cut chosen inside each outer fold (MCC-maximising on its
+inner out-of-fold probabilities), final C = {classifier_json['C']:g}, call cut = {classifier_json.get('decision_threshold', 0.5):.4f}
+(the VCF header's `Threshold`). Splice region = within {result['splice_region_bp']} bp of a canonical exon
 boundary: {result['n_splice_region']} variants ({result['n_splice_region_pathogenic']} P/LP).
 
-| method | AUROC [95% bootstrap] | PR-AUC | MCC @0.5 | AUROC of the raw number | AUROC splice region |
-|---|---|---|---|---|---|
+| method | AUROC [95% bootstrap] | PR-AUC | MCC @0.5 | MCC @CV cut | AUROC of the raw number | AUROC splice region |
+|---|---|---|---|---|---|---|
 {rows}
 
 {verdict}

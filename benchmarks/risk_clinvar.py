@@ -155,16 +155,21 @@ def evaluate_methods(methods: dict[str, tuple[np.ndarray, np.ndarray | None]], y
     """``methods``: name -> (features ``(n, k)``, raw score ``(n,)`` or None). Same folds for all."""
     from threadpoolctl import threadpool_limits
 
+    from sklearn.metrics import matthews_corrcoef
+
     from trainer.metrics import compute_metrics
     from trainer.risk import nested_cv
 
     results, oofs = {}, {}
     with threadpool_limits(limits=1):
         for name, (x, raw) in methods.items():
-            oof, c_per_fold = nested_cv(x, y, fold_of, folds=folds, seed=seed)
+            cv = nested_cv(x, y, fold_of, folds=folds, seed=seed)
+            oof = cv.oof
             m = compute_metrics(y, oof, task="promoter", allow_one_class=True)
             results[name] = {"auroc": m["auc"], "pr_auc": m["pr_auc"], "mcc": m["mcc"], "n_features": int(x.shape[1]),
-                             "auroc_95ci": bootstrap_auroc(y, oof, seed=seed), "c_per_fold": c_per_fold}
+                             "mcc_cv_threshold": float(matthews_corrcoef(y, cv.calls)),
+                             "threshold_per_fold": cv.threshold_per_fold,
+                             "auroc_95ci": bootstrap_auroc(y, oof, seed=seed), "c_per_fold": cv.c_per_fold}
             if raw is not None:
                 results[name]["raw"] = rank_metrics(y, raw)
             oofs[name] = oof
@@ -319,12 +324,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{len(y)} ClinVar variants ({y.sum()} P/LP); {args.folds}-fold nested CV, same folds for every method; "
           f"task models: {', '.join(m['name'] + ' ' + m['version'] for m in data.features.models)}")
-    print(f"{'method':56s} {'AUROC':>7s} {'95% CI':>15s} {'PR-AUC':>7s} {'MCC':>7s} {'raw AUROC':>9s} "
+    print(f"{'method':56s} {'AUROC':>7s} {'95% CI':>15s} {'PR-AUC':>7s} {'MCC':>7s} {'MCC@cut':>7s} {'raw AUROC':>9s} "
           f"{'AUROC<=50bp':>11s}")
     for name, r in results.items():
         raw = f"{r['raw']['auroc']:9.4f}" if "raw" in r else f"{'':9s}"
         ci = f"[{r['auroc_95ci'][0]:.3f},{r['auroc_95ci'][1]:.3f}]"
-        print(f"{name:56s} {r['auroc']:7.4f} {ci:>15s} {r['pr_auc']:7.4f} {r['mcc']:7.4f} {raw} "
+        print(f"{name:56s} {r['auroc']:7.4f} {ci:>15s} {r['pr_auc']:7.4f} {r['mcc']:7.4f} {r['mcc_cv_threshold']:7.4f} {raw} "
               f"{r['splice_region']['auroc']:11.4f}")
     print(f"splice-region subset (<= {SPLICE_REGION_BP} bp of a canonical exon boundary): {subset.sum()} variants "
           f"({y[subset].sum()} P/LP); wrote {out / 'result.json'}, variants.tsv, roc.png, pr.png")

@@ -10,10 +10,13 @@ their features come from ``trainer.risk_labels`` (the label rule, the hold-out g
   ``genebert_tool.annotate.risk_annotation`` (splice-site distance, SNV or not, in an exon or not).
 * **Classifier**: standardisation + L2 logistic regression. ``C`` is chosen from ``C_GRID`` by
   seeded stratified k-fold cross-validation (held-out log-loss) on the training variants only.
-  The reported CV metrics (AUC, PR-AUC = average precision, MCC at 0.5) come from out-of-fold
+  The reported CV metrics (AUC, PR-AUC = average precision, MCC at 0.5 and at the chosen cut) come from out-of-fold
   predictions of a *nested* cross-validation -- each outer fold chooses its own C on its own
   training part -- so the choice of C does not flatter them. The saved model is refit on all
   usable variants with the C chosen on all of them.
+* **Call cut**: ``threshold`` = the MCC-maximising cut of inner out-of-fold probabilities
+  (``mcc_threshold``), chosen inside each outer fold for ``mcc_at_cv_threshold`` and on all variants
+  for the saved classifier (``decision_threshold``; annotate's header gives it).
 * **Refusals**: one class only, or fewer than ``MIN_PER_CLASS`` variants of a class.
 
 Outputs in ``out_dir``: ``risk_classifier.json`` (JSON only, no pickle; written last),
@@ -27,6 +30,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +43,7 @@ from genebert_tool.genome.intervals import normalize_chrom
 from trainer.risk_labels import LABEL_FIELD, LabelledSet, format_region, label_mapping, read_labelled_sets
 
 __all__ = ["C_GRID", "DEFAULT_FOLDS", "MIN_PER_CLASS", "RiskClassifier", "RiskFeatures", "fit_risk_classifier",
-           "nested_cv", "outer_folds", "register_risk_classifier", "risk_version", "train_risk"]
+           "NestedCV", "mcc_threshold", "nested_cv", "outer_folds", "register_risk_classifier", "risk_version", "train_risk"]
 
 MIN_PER_CLASS = 10
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
@@ -81,21 +85,64 @@ def outer_folds(labels: np.ndarray, *, folds: int = DEFAULT_FOLDS, seed: int = 0
     return fold_of
 
 
+def mcc_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The cut ``t`` that maximises the MCC of the calls ``p >= t`` on ``(y, p)`` (both ``(n,)``).
+
+    Candidates are the midpoints between consecutive distinct probabilities (plus 0.5); ties go to the
+    candidate nearest 0.5, so a flat MCC keeps the usual cut. Used on *inner* out-of-fold predictions
+    only: the cut a fold applies never saw that fold."""
+    from sklearn.metrics import matthews_corrcoef
+
+    y = np.asarray(y, dtype=np.int64)
+    u = np.unique(np.asarray(p, dtype=np.float64))
+    cands = np.unique(np.concatenate([(u[1:] + u[:-1]) / 2, [0.5]]))
+    scores = np.array([matthews_corrcoef(y, p >= t) if 0 < (p >= t).sum() < len(y) else -1.0 for t in cands])
+    best = np.flatnonzero(scores >= scores.max() - 1e-12)
+    return float(cands[best[np.argmin(np.abs(cands[best] - 0.5))]])
+
+
+def _inner_threshold(x: np.ndarray, y: np.ndarray, c: float, *, folds: int, seed: int) -> float:
+    """``mcc_threshold`` of the stratified k-fold out-of-fold predictions of ``_pipeline(c)`` on ``(x, y)``."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(y).min())), shuffle=True, random_state=seed)
+    return mcc_threshold(y, cross_val_predict(_pipeline(c), x, y, cv=cv, method="predict_proba")[:, 1])
+
+
+@dataclass
+class NestedCV:
+    """Out-of-fold results of ``nested_cv``: ``oof`` ``(n,)`` P(class 1); per outer fold the chosen C and
+    the MCC-maximising cut of its inner predictions; ``calls`` ``(n,)`` bool = ``oof >= cut of its fold``."""
+
+    oof: np.ndarray
+    c_per_fold: list[float]
+    threshold_per_fold: list[float]
+    calls: np.ndarray
+
+    def __iter__(self):  # ``oof, c_per_fold = nested_cv(...)`` as before the cuts existed
+        return iter((self.oof, self.c_per_fold))
+
+
 def nested_cv(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray, *, folds: int = DEFAULT_FOLDS, seed: int = 0,
-              c_grid: Sequence[float] = C_GRID) -> tuple[np.ndarray, list[float]]:
-    """Out-of-fold P(class 1) ``(n,)`` of standardise + L2 logistic regression on ``x`` ``(n, n_features)``:
-    for each outer fold in ``fold_of`` ``(n,)``, C is chosen on the other folds only (inner k-fold
-    held-out log-loss) and the fit on them predicts the fold. Returns ``(oof, C per outer fold)``."""
+              c_grid: Sequence[float] = C_GRID) -> NestedCV:
+    """Standardise + L2 logistic regression on ``x`` ``(n, n_features)``, nested: for each outer fold in
+    ``fold_of`` ``(n,)``, C is chosen on the other folds only (inner k-fold held-out log-loss), the fit on
+    them predicts the fold, and the call cut is the MCC-maximising one of the inner out-of-fold predictions
+    (``mcc_threshold``), so neither C nor the cut saw the fold they are scored on."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
     oof = np.full(len(y), np.nan, dtype=np.float64)
-    c_per_fold = []
+    calls = np.zeros(len(y), dtype=bool)
+    c_per_fold, t_per_fold = [], []
     for k in range(int(fold_of.max()) + 1):
         train_idx, test_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         c = _choose_c(x[train_idx], y[train_idx], folds=folds, seed=seed, c_grid=c_grid)
+        t = _inner_threshold(x[train_idx], y[train_idx], c, folds=folds, seed=seed)
         oof[test_idx] = _pipeline(c).fit(x[train_idx], y[train_idx]).predict_proba(x[test_idx])[:, 1]
+        calls[test_idx] = oof[test_idx] >= t
         c_per_fold.append(c)
-    return oof, c_per_fold
+        t_per_fold.append(t)
+    return NestedCV(oof, c_per_fold, t_per_fold, calls)
 
 
 def fit_risk_classifier(
@@ -130,20 +177,27 @@ def fit_risk_classifier(
     if folds < 2 or folds > counts.min():
         raise InputError(f"--cv-folds must be between 2 and the smaller class size ({counts.min()}), got {folds}")
     with threadpool_limits(limits=1):  # tiny fits: thread pools only add overhead on a shared machine
-        oof, c_per_fold = nested_cv(x, y, outer_folds(y, folds=folds, seed=seed), folds=folds, seed=seed,
-                                    c_grid=c_grid)
+        cv = nested_cv(x, y, outer_folds(y, folds=folds, seed=seed), folds=folds, seed=seed, c_grid=c_grid)
         c = _choose_c(x, y, folds=folds, seed=seed, c_grid=c_grid)
+        threshold = _inner_threshold(x, y, c, folds=folds, seed=seed)
         pipe = _pipeline(c).fit(x, y)
+    from sklearn.metrics import matthews_corrcoef
+
+    oof = cv.oof
     metrics = compute_metrics(y, oof, task="promoter", allow_one_class=True)  # the binary-task definitions
     metrics.update(task="risk", one_class_predictions=len(np.unique(oof >= 0.5)) < 2, folds=folds, seed=seed,
                    protocol="nested stratified k-fold: out-of-fold predictions, C chosen inside each outer fold "
                             "by inner k-fold held-out log-loss",
-                   c_grid=[float(v) for v in c_grid], c_per_fold=c_per_fold, c_final=c)
+                   c_grid=[float(v) for v in c_grid], c_per_fold=cv.c_per_fold, c_final=c,
+                   mcc_at_cv_threshold=float(matthews_corrcoef(y, cv.calls)),
+                   threshold_per_fold=cv.threshold_per_fold, threshold_final=threshold,
+                   threshold_rule="per outer fold, the MCC-maximising cut of the inner k-fold out-of-fold "
+                                  "probabilities (trainer.risk.mcc_threshold); mcc is at 0.5")
     scaler, lr = pipe[0], pipe[-1]
     classifier = RiskClassifier(
         coef=lr.coef_[0].astype(np.float64), intercept=float(lr.intercept_[0]), mean=scaler.mean_.astype(np.float64),
         scale=scaler.scale_.astype(np.float64), feature_names=list(features.names), models=list(features.models),
-        both_strands=features.both_strands, c=c, cv_metrics=metrics,
+        both_strands=features.both_strands, c=c, cv_metrics=metrics, threshold=threshold,
         annotation=None if features.annotation_files is None else annotation_provenance(features.annotation_files),
     )
     return classifier, metrics, oof

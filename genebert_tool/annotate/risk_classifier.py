@@ -45,7 +45,7 @@ _READABLE_VERSIONS = (1, 2)
 IDENTITY_KEYS = ("name", "version", "window_bp", "scan_distance", "columns")
 _KEYS = frozenset({"format", "format_version", "classifier", "feature_definition", "feature_names", "coef", "intercept",
                    "scaler_mean", "scaler_scale", "C", "task_models", "both_strands", "label_mapping", "cv_metrics",
-                   "annotation"})
+                   "annotation", "decision_threshold"})
 
 
 def model_identity(model: ScoringModel) -> dict:
@@ -133,6 +133,7 @@ class RiskClassifier:
     cv_metrics: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # trainer provenance: data file, seed, genebert version
     annotation: dict | None = None  # annotate.risk_annotation.annotation_provenance of the training annotation
+    threshold: float = 0.5  # call cut on P(pathogenic): the trainer's CV MCC-maximising cut (0.5 before it existed)
 
     @property
     def needs_annotation(self) -> bool:
@@ -205,6 +206,7 @@ class RiskClassifier:
             "label_mapping": self.label_mapping,
             "cv_metrics": self.cv_metrics,
             "annotation": self.annotation,
+            "decision_threshold": float(self.threshold),
             **self.extra,
         }
 
@@ -226,14 +228,16 @@ class RiskClassifier:
             arrays = [np.asarray(data[k], dtype=np.float64) for k in ("coef", "scaler_mean", "scaler_scale")]
             intercept = float(data["intercept"])
             models = list(data["task_models"])
+            threshold = float(data.get("decision_threshold", 0.5))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{path}: malformed risk classifier ({type(exc).__name__}: {exc})") from None
         if any(a.shape != (len(names),) for a in arrays) or not all(np.isfinite(a).all() for a in arrays) \
-                or not math.isfinite(intercept) or (arrays[2] <= 0).any():
-            raise ModelError(f"{path}: coef/scaler_mean/scaler_scale must be {len(names)} finite numbers (scale > 0)")
+                or not math.isfinite(intercept) or (arrays[2] <= 0).any() or not 0.0 < threshold < 1.0:
+            raise ModelError(f"{path}: coef/scaler_mean/scaler_scale must be {len(names)} finite numbers (scale > 0), "
+                             "decision_threshold in (0, 1)")
         return cls(arrays[0], intercept, arrays[1], arrays[2], names, models, bool(data.get("both_strands", False)),
                    float(data.get("C", 1.0)), dict(data.get("label_mapping", {})), dict(data.get("cv_metrics", {})),
-                   {k: v for k, v in data.items() if k not in _KEYS}, annotation)
+                   {k: v for k, v in data.items() if k not in _KEYS}, annotation, threshold)
 
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write ``out_dir/risk_classifier.json`` (atomically); returns its path."""

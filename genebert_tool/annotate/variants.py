@@ -117,9 +117,11 @@ def header_lines(options: AnnotateOptions, models: list[ScoringModel], classifie
         lines += [
             f'##INFO=<ID={schema.INFO_RISK_P},Number=A,Type=Float,Description="Probability that the ALT is pathogenic '
             "under the GeneBERT risk classifier (logistic regression on the GENEBERT deltas and their absolute "
-            f'values{uses}, trained on labelled variants; see ##genebert_risk_model; . = not scored)">',
+            f'values{uses}, trained on labelled variants; see ##genebert_risk_model; call pathogenic at '
+            f'P >= its Threshold (the cut that maximised cross-validated MCC; 0.5 before genebert-risk 0.5.0); '
+            '. = not scored)">',
             f'##{schema.META_RISK_MODEL}=<Path="{path}",Version="{_quoted(classifier.extra.get("version", "."))}",'
-            f'Sha256="{_classifier_sha256(options.risk_model)}",C={classifier.c:g},'
+            f'Sha256="{_classifier_sha256(options.risk_model)}",C={classifier.c:g},Threshold={classifier.threshold:.4f},'
             f'NTrain={classifier.extra.get("n_train", ".")},CvAuc={"." if auc is None else f"{auc:.4f}"},'
             f'TrainedAnnotation="{trained or "none"}">',
         ]
