@@ -74,6 +74,16 @@ def forward_plan(config, n_windows: int) -> tuple[int, int]:
     return forwards, (2 * len(config.conv_dilations) if conv else 0)
 
 
+def forward_batch(config, batch_size: int) -> int:
+    """Windows per forward the pipeline runs: a per-base (token-head) model's forwards are capped by
+    ``inference.splice.windows_per_forward`` (its attention budget), tile models take ``batch_size``."""
+    if getattr(config, "classifier_head", "") == "token":
+        from genebert_tool.inference.splice import windows_per_forward
+
+        return windows_per_forward(batch_size, config.max_seq_len)
+    return batch_size
+
+
 def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) -> float:
     """Time the matrix multiplications of ``n_windows`` BERT forwards alone (random float32 data).
 
@@ -82,8 +92,11 @@ def matmul_seconds(config, n_windows: int, batch_size: int, repeats: int = 1) ->
     length the predictor feeds (config.max_seq_len). A convolutional head (``classifier_pooling="conv_max"``
     or ``token_head="conv"``) adds its convolutions as im2col matmuls: the 1x1 projection (H x C) and
     two (C*k x C) per residual unit. A strand-averaged model (``strand_average``) runs every window twice.
+    Batches are the pipeline's (``forward_batch``).
     """
     import torch
+
+    batch_size = forward_batch(config, batch_size)
 
     H, I, L = config.hidden_size, config.intermediate_size, config.num_hidden_layers
     heads, T = config.num_attention_heads, config.max_seq_len

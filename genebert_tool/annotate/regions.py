@@ -265,30 +265,39 @@ def _scored_positions(row: Row, step: int) -> np.ndarray:
     return pos
 
 
+#: a per-base model scores a long stretch in pieces of this many windows (a multiple of its scored bases, so
+#: the windows are the ones one pass over the whole stretch would take: identical scores), so memory stays
+#: flat on a chromosome-long row: 512 windows of 400 scored bases = 204,800 bases per piece
+SPAN_PIECE_WINDOWS = 512
+
+
 def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_size, step: int = 1) -> int:
-    """Per-base model: score each row's whole span (``score_span``), keep its ``--step`` positions."""
+    """Per-base model: score each row's span (``score_span``) piece by piece, keep its ``--step`` positions."""
     n_windows = 0
+    piece = m.predictor.n_scored * SPAN_PIECE_WINDOWS
     for i in np.unique(row_idx):
         r = rows[int(i)]
         pp_all = pos[row_idx == i]
         fetch_one = lambda a, b, row=r: fetch([(row, a, b)])[0]  # noqa: E731
-        parts = []
         # one pass per stretch between gaps (positions a gap took out leave a jump of more than --step)
         cuts = np.flatnonzero(np.diff(pp_all) > step) + 1
-        for pp in np.split(pp_all, cuts):
-            lo, hi = int(pp[0]), int(pp[-1]) + 1
-            full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",
-                                          batch_size=min(batch_size, 64))
-            n_windows += -(-(hi - lo) // m.predictor.n_scored)
-            parts.append(full[pp - lo][:, m.keep])
-        pp = pp_all
-        scores = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
-        if not np.isfinite(scores).all():
-            raise ModelError(f"model {m.name} {m.version} returned a non-finite score (NaN or infinity): its weights "
-                             f"are damaged (sha256 {m.sha256})")
-        best[int(i)] = np.maximum(best[int(i)], scores.max(axis=0))
-        if spool is not None:
-            spool.add(r.chrom, pp, pp + 1, scores)
+        for stretch in np.split(pp_all, cuts):
+            first, last = int(stretch[0]), int(stretch[-1]) + 1
+            for lo in range(first, last, piece):
+                hi = min(last, lo + piece)
+                pp = stretch[(stretch >= lo) & (stretch < hi)]
+                if not len(pp):
+                    continue
+                full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",
+                                              batch_size=min(batch_size, 64))
+                n_windows += -(-(hi - lo) // m.predictor.n_scored)
+                scores = np.ascontiguousarray(full[pp - lo][:, m.keep], dtype=np.float32)
+                if not np.isfinite(scores).all():
+                    raise ModelError(f"model {m.name} {m.version} returned a non-finite score (NaN or infinity): its "
+                                     f"weights are damaged (sha256 {m.sha256})")
+                best[int(i)] = np.maximum(best[int(i)], scores.max(axis=0))
+                if spool is not None:
+                    spool.add(r.chrom, pp, pp + 1, scores)
     return n_windows
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from benchmarks.annotate_throughput import forward_plan, matmul_seconds
+from benchmarks.annotate_throughput import forward_batch, forward_plan, matmul_seconds
 from genebert_tool.model.configuration import named_config
 
 torch.set_num_threads(1)
@@ -36,3 +36,12 @@ def test_the_plan_counts_both_strands_and_the_conv_head():
     assert forward_plan(token, 7) == (7, 16)
     assert forward_plan(named_config("tiny", **{**SMALL, "conv_dilations": [1, 4]}, classifier_pooling="conv_max"),
                         1) == (1, 4)
+
+
+def test_per_base_forwards_are_batched_as_the_pipeline_batches_them():
+    from genebert_tool.inference.splice import windows_per_forward
+
+    tile = named_config("tiny", **SMALL)
+    token = named_config("tiny", **{**SMALL, "max_seq_len": 802, "max_position_embeddings": 1024}, classifier_head="token")
+    assert forward_batch(tile, 256) == 256
+    assert forward_batch(token, 256) == windows_per_forward(256, 802) == 64
