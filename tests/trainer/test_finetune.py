@@ -182,7 +182,9 @@ def test_crop_bp_centre_crops_training_and_sets_the_window(tmp_path: Path):
 def test_example_configs_load_and_validate(path: Path):
     cfg = FinetuneConfig.from_json(path)
     cfg.validate()
-    assert cfg.model_name and cfg.seed == 0
+    # seed 0 everywhere, except a second stage that draws new windows with a new seed (said in its _comment)
+    stage2_new_windows = {"finetune_splice_genome_conv_stage2.json"}
+    assert cfg.model_name and cfg.seed == (1 if path.name in stage2_new_windows else 0)
 
 
 def test_base_without_safetensors_is_refused(tmp_path):
