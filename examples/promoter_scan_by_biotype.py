@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("model", nargs="?", default="pretrained/genebert-promoter-genome")
     ap.add_argument("-o", "--output", default="docs/genome_scan/promoter_by_biotype.json")
     ap.add_argument("--negatives", type=int, default=12000)
+    ap.add_argument("--save-scores", default=None, help="also write the scored tiles (start, label, group flags, scores) as .npz")
     args = ap.parse_args()
     torch.set_num_threads(1)
     data = Path(os.environ.get("GENEBERT_DATA", "../shared/data"))
@@ -81,6 +82,9 @@ def main() -> None:
         out["groups"][g] = {"n_tss": n_tss, "n_positive_tiles": int(y.sum()), "auroc": aucs}
         print(f"{g:48s} {n_tss:5d} {int(y.sum()):6d} " + " ".join(f"{aucs[m]:9.4f}" for m in scores))
     Path(args.output).write_text(json.dumps(out, indent=1) + "\n")
+    if args.save_scores:
+        np.savez(args.save_scores, starts=starts[keep], positive=any_tss[keep],
+                 **{f"near.{g}": v[keep] for g, v in near.items()}, **{f"score.{m}": v for m, v in scores.items()})
 
 
 if __name__ == "__main__":
