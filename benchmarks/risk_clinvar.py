@@ -153,9 +153,8 @@ def bootstrap_auroc(y: np.ndarray, score: np.ndarray, *, n_boot: int = N_BOOT, s
 def evaluate_methods(methods: dict[str, tuple[np.ndarray, np.ndarray | None]], y: np.ndarray, fold_of: np.ndarray,
                      *, folds: int, seed: int) -> tuple[dict, dict[str, np.ndarray]]:
     """``methods``: name -> (features ``(n, k)``, raw score ``(n,)`` or None). Same folds for all."""
-    from threadpoolctl import threadpool_limits
-
     from sklearn.metrics import matthews_corrcoef
+    from threadpoolctl import threadpool_limits
 
     from trainer.metrics import compute_metrics
     from trainer.risk import nested_cv

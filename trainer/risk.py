@@ -90,13 +90,19 @@ def mcc_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
     Candidates are the midpoints between consecutive distinct probabilities (plus 0.5); ties go to the
     candidate nearest 0.5, so a flat MCC keeps the usual cut. Used on *inner* out-of-fold predictions
-    only: the cut a fold applies never saw that fold."""
-    from sklearn.metrics import matthews_corrcoef
-
+    only: the cut a fold applies never saw that fold. One sort: the confusion counts of every cut at once."""
     y = np.asarray(y, dtype=np.int64)
-    u = np.unique(np.asarray(p, dtype=np.float64))
+    p = np.asarray(p, dtype=np.float64)
+    u = np.unique(p)
     cands = np.unique(np.concatenate([(u[1:] + u[:-1]) / 2, [0.5]]))
-    scores = np.array([matthews_corrcoef(y, p >= t) if 0 < (p >= t).sum() < len(y) else -1.0 for t in cands])
+    pos, neg = np.sort(p[y == 1]), np.sort(p[y == 0])
+    tp = (len(pos) - np.searchsorted(pos, cands, side="left")).astype(np.float64)  # positives with p >= t
+    fp = (len(neg) - np.searchsorted(neg, cands, side="left")).astype(np.float64)
+    fn, tn = len(pos) - tp, len(neg) - fp
+    den = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    called = tp + fp
+    scores = np.where((called > 0) & (called < len(y)),
+                      np.divide(tp * tn - fp * fn, den, out=np.zeros_like(den), where=den > 0), -1.0)
     best = np.flatnonzero(scores >= scores.max() - 1e-12)
     return float(cands[best[np.argmin(np.abs(cands[best] - 0.5))]])
 
@@ -118,9 +124,6 @@ class NestedCV:
     c_per_fold: list[float]
     threshold_per_fold: list[float]
     calls: np.ndarray
-
-    def __iter__(self):  # ``oof, c_per_fold = nested_cv(...)`` as before the cuts existed
-        return iter((self.oof, self.c_per_fold))
 
 
 def nested_cv(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray, *, folds: int = DEFAULT_FOLDS, seed: int = 0,

@@ -283,9 +283,10 @@ def _score_spans(m: ScoringModel, rows, row_idx, pos, fetch, best, spool, batch_
         cuts = np.flatnonzero(np.diff(pp_all) > step) + 1
         for stretch in np.split(pp_all, cuts):
             first, last = int(stretch[0]), int(stretch[-1]) + 1
-            for lo in range(first, last, piece):
+            bounds = np.searchsorted(stretch, np.arange(first, last + piece, piece))  # stretch is sorted
+            for j, lo in enumerate(range(first, last, piece)):
                 hi = min(last, lo + piece)
-                pp = stretch[(stretch >= lo) & (stretch < hi)]
+                pp = stretch[bounds[j] : bounds[j + 1]]
                 if not len(pp):
                     continue
                 full = m.predictor.score_span(fetch_one, lo, hi, strand=r.strand if r.strand in "+-" else ".",

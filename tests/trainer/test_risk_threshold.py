@@ -43,8 +43,7 @@ def test_each_fold_is_cut_by_a_threshold_chosen_without_it():
     y2[folds == 0] = 1 - y2[folds == 0]
     cv2 = nested_cv(x, y2, folds, folds=4, seed=0, c_grid=(1.0,))
     assert cv2.threshold_per_fold[1:] != cv.threshold_per_fold[1:]
-    oof, c_per_fold = cv  # the old two-value unpacking still works
-    assert oof is cv.oof and c_per_fold == [1.0] * 4
+    assert cv.c_per_fold == [1.0] * 4
 
 
 def test_the_cut_is_saved_reported_and_checked(tmp_path):
