@@ -60,11 +60,18 @@ def _pipeline(c: float):
     return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))  # L2 is the default penalty
 
 
+def _inner_cv(y: np.ndarray, *, folds: int, seed: int):
+    """The inner splitter both C and the call cut are chosen with: seeded stratified k-fold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    return StratifiedKFold(n_splits=min(folds, int(np.bincount(y).min())), shuffle=True, random_state=seed)
+
+
 def _choose_c(x: np.ndarray, y: np.ndarray, *, folds: int, seed: int, c_grid: Sequence[float]) -> float:
     """The C with the lowest stratified k-fold held-out log-loss (ties: the smaller C, i.e. more shrinkage)."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import cross_val_score
 
-    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(y).min())), shuffle=True, random_state=seed)
+    cv = _inner_cv(y, folds=folds, seed=seed)
     losses = [-cross_val_score(_pipeline(c), x, y, cv=cv, scoring="neg_log_loss").mean() for c in c_grid]
     return float(c_grid[int(np.argmin(losses))])
 
@@ -109,10 +116,10 @@ def mcc_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
 def _inner_threshold(x: np.ndarray, y: np.ndarray, c: float, *, folds: int, seed: int) -> float:
     """``mcc_threshold`` of the stratified k-fold out-of-fold predictions of ``_pipeline(c)`` on ``(x, y)``."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import cross_val_predict
 
-    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(y).min())), shuffle=True, random_state=seed)
-    return mcc_threshold(y, cross_val_predict(_pipeline(c), x, y, cv=cv, method="predict_proba")[:, 1])
+    return mcc_threshold(y, cross_val_predict(_pipeline(c), x, y, cv=_inner_cv(y, folds=folds, seed=seed),
+                                              method="predict_proba")[:, 1])
 
 
 @dataclass
