@@ -75,7 +75,7 @@ def build_task_model(cfg, train: TaskData, window_bp: int, max_len: int):
 
 # settings that may change on top of a pre-trained backbone (the rest of its architecture is fixed)
 HEAD_OVERRIDES = ("classifier_pooling", "classifier_dropout", "hidden_dropout_prob", "attention_probs_dropout_prob",
-                  "conv_channels", "conv_kernel", "conv_dilations")
+                  "conv_channels", "conv_kernel", "conv_dilations", "motif_skip")
 
 
 def _head_overrides(overrides: dict | None) -> dict:

@@ -157,6 +157,10 @@ class GeneBertConfig(PretrainedConfig):
     conv_channels: int = 64
     conv_kernel: int = 11
     conv_dilations: list[int] = field(default_factory=lambda: [1, 1, 4, 4])
+    # seq+region classifiers: also a linear map of each motif's best score in the window (max over the
+    # n_regions rows, bits, clipped at 0, / MOTIF_SKIP_SCALE) straight to the logits, zero-initialised, so motif
+    # identity reaches every output without the region encoder (Swin's resize averages ~18 motif columns a pixel)
+    motif_skip: bool = False
     model_name: str = ""
     model_version: str = ""
 
@@ -223,6 +227,8 @@ class GeneBertConfig(PretrainedConfig):
             raise ValueError(f"classifier_head must be 'sequence' or 'token', got {self.classifier_head!r}")
         if self.token_head not in ("linear", "conv"):
             raise ValueError(f"token_head must be 'linear' or 'conv', got {self.token_head!r}")
+        if self.motif_skip and (self.modality != "seq+region" or self.classifier_head != "sequence"):
+            raise ValueError("motif_skip needs modality 'seq+region' and a sequence-level head (classifier_head 'sequence')")
         if self.conv_kernel % 2 == 0 or self.conv_kernel < 1:
             raise ValueError(f"conv_kernel must be odd and positive, got {self.conv_kernel}")
         if self.context_bp < 0 or (self.window_bp and 2 * self.context_bp >= self.window_bp):

@@ -138,6 +138,9 @@ class GeneBertPreTrainedModel(PreTrainedModel):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.init_temperature))
         if isinstance(module, MaskedGenomeHead):
             init.zeros_(module.bias)
+        if isinstance(module, MotifSkip):  # starts as the model without it
+            init.zeros_(module.weight)
+            init.zeros_(module.bias)
 
 
 class GeneBertModel(GeneBertPreTrainedModel):
@@ -289,11 +292,20 @@ class GeneBertForPreTraining(GeneBertPreTrainedModel):
         )
 
 
+MOTIF_SKIP_SCALE = 10.0  # bits: a strong motif hit scores ~10-25, the best chance hit in 200 bp ~5-10
+
+
+class MotifSkip(nn.Linear):
+    """``config.motif_skip``: motif best scores -> logits (its own class so ``_init_weights`` zeroes it)."""
+
+
 class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
     """Backbone + dropout + linear classifier on the pooled sequence (``config.classifier_pooling``:
     BERT's [CLS] pooler, the mean over non-padding tokens, or ``conv_max``: a convolutional head over the
     token states and the maximum over non-padding tokens), concatenated with the projected region
     embedding when ``config.modality == "seq+region"``.
+    ``config.motif_skip`` adds a zero-initialised linear map of each motif's best score in the window
+    (``region_matrix.amax(1)``, clipped at 0, / ``MOTIF_SKIP_SCALE``) to the logits.
 
     ``problem_type`` "single_label_classification" (softmax cross-entropy, labels (batch,) int64,
     -100 ignored) or "multi_label_classification" (BCE with logits, labels (batch, num_labels) with
@@ -314,6 +326,7 @@ class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
         seq_width = config.conv_channels if self.conv_head is not None else config.hidden_size
         width = seq_width + (config.projection_dim if self.with_region else 0)
         self.classifier = nn.Linear(width, config.num_labels)
+        self.motif_skip = MotifSkip(config.n_tfs, config.num_labels) if config.motif_skip else None
         self.post_init()
 
     def forward(
@@ -341,6 +354,9 @@ class GeneBertForSequenceClassification(GeneBertPreTrainedModel):
         if self.with_region:
             features = torch.cat([features, out.region_embedding], dim=-1)
         logits = self.classifier(self.dropout(features))
+        if self.motif_skip is not None:  # each motif's best hit in the window, bits >= 0, scaled to ~1
+            best = region_matrix.to(logits.dtype).amax(dim=1).clamp(min=0) / MOTIF_SKIP_SCALE
+            logits = logits + self.motif_skip(best)
         loss = None
         if labels is not None:
             if self.config.problem_type == "multi_label_classification":

@@ -290,3 +290,47 @@ def test_factorised_kmer_embedding_init_is_additive_per_base(tmp_path):
 def test_unknown_kmer_embedding_init_is_refused():
     with pytest.raises(ValueError, match="kmer_embedding_init"):
         tiny_config(kmer_embedding_init="sinusoidal")
+
+
+def test_motif_skip_starts_at_zero_then_learns_the_motif_and_round_trips(tiny_pretraining_model, tmp_path):
+    """motif_skip: zero at first (the same logits as without it, from a backbone or fresh), gradients reach it,
+    it fits a label carried by one motif column's best score alone, and trained weights survive save/load."""
+    _, directory, _ = tiny_pretraining_model
+    kw = dict(num_labels=2, task="tfbs", modality="seq+region", problem_type="multi_label_classification")
+    plain = GeneBertForSequenceClassification.from_pretrained(directory, **kw).eval()
+    skip = GeneBertForSequenceClassification.from_pretrained(directory, motif_skip=True, **kw).eval()
+    assert skip.motif_skip is not None and not skip.motif_skip.weight.any() and not skip.motif_skip.bias.any()
+    skip.classifier.load_state_dict(plain.classifier.state_dict())  # the new heads differ by their random init
+    batch = make_batch(skip.config, batch=8)
+    same = dict(input_ids=batch["input_ids"], region_matrix=batch["region_matrix"] * 8)
+    assert torch.allclose(skip(**same).logits, plain(**same).logits, atol=1e-6)
+    assert not GeneBertForSequenceClassification(tiny_config(**kw)).motif_skip  # off by default
+    # the label is "motif 3 has a hit of >= 12 bits somewhere in the window"; the sequence carries nothing
+    g = torch.Generator().manual_seed(1)
+    region = torch.randn(64, 10, N_TFS, generator=g) * 3
+    hit = torch.rand(64, generator=g) < 0.5
+    region[hit, torch.randint(0, 10, (int(hit.sum()),), generator=g), 3] = 15.0
+    labels = torch.stack([hit, ~hit], 1).long()
+    ids = make_batch(skip.config, batch=64)["input_ids"]
+    opt = torch.optim.Adam(skip.motif_skip.parameters(), lr=0.05)
+    skip.train()
+    for _ in range(150):
+        loss = skip(ids, region_matrix=region, labels=labels).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    skip.eval()
+    with torch.no_grad():
+        acc = ((skip(ids, region_matrix=region).logits[:, 0] > skip(ids, region_matrix=region).logits[:, 1]) == hit)
+    assert acc.float().mean() > 0.95
+    assert skip.motif_skip.weight[0].abs().argmax() == 3
+    skip.save_pretrained(tmp_path / "skip")
+    back = GeneBertForSequenceClassification.from_pretrained(tmp_path / "skip", use_safetensors=True).eval()
+    assert back.config.motif_skip and torch.equal(back.motif_skip.weight, skip.motif_skip.weight)
+    assert torch.allclose(back(ids, region_matrix=region).logits, skip(ids, region_matrix=region).logits)
+
+
+@pytest.mark.parametrize("bad", [dict(modality="seq"), dict(modality="seq+region", classifier_head="token", context_bp=1)])
+def test_motif_skip_needs_the_region_matrix_and_a_sequence_head(bad):
+    with pytest.raises(ValueError, match="motif_skip"):
+        tiny_config(num_labels=2, task="tfbs", motif_skip=True, **bad).validate()
